@@ -1,0 +1,49 @@
+// The meta section: what interpreter a blob targets and where it came from.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "format/layout.hpp"
+#include "format/result.hpp"
+
+namespace oxpack::format {
+
+struct Root {
+    std::string path;       // absolute path of the sys.path entry when frozen
+    uint64_t mtime_ns = 0;  // its modification time then, for staleness checks
+    uint64_t size = 0;      // its size then (files: bytes; directories: st_size)
+    RootType type = RootType::Directory;
+};
+
+struct Target {
+    std::string implementation;  // "cpython"
+    std::string python_version;  // "3.11.7"
+    std::string cache_tag;       // "cpython-311"
+    std::string platform;        // "x86_64-linux-gnu"
+    uint32_t pyc_magic = 0;      // first 4 bytes of a .pyc, as a little-endian u32
+    uint32_t hexversion = 0;     // sys.hexversion
+    std::vector<std::string> source_suffixes;
+    std::vector<std::string> bytecode_suffixes;
+    std::vector<std::string> extension_suffixes;
+};
+
+struct BlobInfo {
+    Target target;
+    std::string oxpack_version;
+    std::optional<uint64_t> created;  // from SOURCE_DATE_EPOCH only
+    OriginMode origin = OriginMode::Original;
+    std::vector<Root> roots;
+};
+
+// Encodes the meta records for `info` (target.pyc_magic and hexversion live in
+// the fixed header, not here).
+std::vector<unsigned char> encode_meta(const BlobInfo& info);
+
+// Decodes meta records; unknown tags are skipped. `where` names the blob in errors.
+Result<BlobInfo> decode_meta(const unsigned char* data, size_t size, const std::string& where);
+
+}  // namespace oxpack::format

@@ -1,0 +1,332 @@
+#include "format/reader.hpp"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "format/bytes.hpp"
+
+namespace oxpack::format {
+
+uint64_t key_hash(Space space, std::string_view key) {
+    return XXH3_64bits_withSeed(key.data(), key.size(), static_cast<uint64_t>(space));
+}
+
+uint64_t checksum(const void* data, size_t size) { return XXH3_64bits(data, size); }
+
+std::vector<unsigned char> Payload::take() {
+    if (is_view()) return std::vector<unsigned char>(ptr_, ptr_ + size_);
+    std::vector<unsigned char> out = std::move(buf_);
+    ptr_ = nullptr;
+    size_ = 0;
+    return out;
+}
+
+Error Blob::corrupt(const std::string& what) const { return Error{ErrorCode::Corrupt, name_ + ": " + what}; }
+
+Result<Blob> Blob::open(const std::string& path, OpenOptions options) {
+    auto mapped = MappedFile::open(path);
+    if (!mapped) return mapped.error();
+    Blob b;
+    b.file_ = std::move(*mapped);
+    b.data_ = b.file_.data();
+    b.size_ = b.file_.size();
+    b.name_ = path;
+    if (auto r = b.validate(options); !r) return r.error();
+    return b;
+}
+
+Result<Blob> Blob::from_memory(const unsigned char* data, size_t size, std::string name, OpenOptions options) {
+    Blob b;
+    b.data_ = data;
+    b.size_ = size;
+    b.name_ = std::move(name);
+    if (auto r = b.validate(options); !r) return r.error();
+    return b;
+}
+
+Result<void> Blob::validate(OpenOptions options) {
+    const unsigned char* d = data_;
+    if (size_ < sizeof kMagic || std::memcmp(d, kMagic, sizeof kMagic) != 0) {
+        // "\x89OXR\n": the CR LF pair was turned into LF by a text-mode transfer.
+        static const unsigned char kTextModeDamage[5] = {0x89, 'O', 'X', 'R', '\n'};
+        if (size_ >= 5 && std::memcmp(d, kTextModeDamage, 5) == 0)
+            return corrupt("damaged by a text-mode (newline-converting) transfer");
+        if (size_ >= 4 && std::memcmp(d, kMagic, 4) == 0) return corrupt("truncated or damaged magic number");
+        return Error{ErrorCode::NotABlob, name_ + ": not an oxpack blob (bad magic number)"};
+    }
+    if (size_ < kHeaderSize) return corrupt("truncated: " + std::to_string(size_) + " bytes, shorter than the header");
+    if (checksum(d, hdr::kHeaderChecksum) != load_le<uint64_t>(d + hdr::kHeaderChecksum))
+        return corrupt("header checksum mismatch");
+
+    Header& h = header_;
+    h.version_major = load_le<uint16_t>(d + hdr::kVersionMajor);
+    h.version_minor = load_le<uint16_t>(d + hdr::kVersionMinor);
+    h.header_size = load_le<uint32_t>(d + hdr::kHeaderSize);
+    h.file_size = load_le<uint64_t>(d + hdr::kFileSize);
+    h.required_features = load_le<uint32_t>(d + hdr::kRequiredFeatures);
+    h.optional_features = load_le<uint32_t>(d + hdr::kOptionalFeatures);
+    h.pyc_magic = load_le<uint32_t>(d + hdr::kPycMagic);
+    h.hexversion = load_le<uint32_t>(d + hdr::kHexVersion);
+    h.entry_count = load_le<uint32_t>(d + hdr::kEntryCount);
+    h.slot_count = load_le<uint32_t>(d + hdr::kSlotCount);
+    h.entries_offset = load_le<uint64_t>(d + hdr::kEntriesOffset);
+    h.slots_offset = load_le<uint64_t>(d + hdr::kSlotsOffset);
+    h.strings_offset = load_le<uint64_t>(d + hdr::kStringsOffset);
+    h.strings_size = load_le<uint64_t>(d + hdr::kStringsSize);
+    h.meta_offset = load_le<uint64_t>(d + hdr::kMetaOffset);
+    h.meta_size = load_le<uint64_t>(d + hdr::kMetaSize);
+    h.payload_offset = load_le<uint64_t>(d + hdr::kPayloadOffset);
+    h.index_checksum = load_le<uint64_t>(d + hdr::kIndexChecksum);
+    h.payload_checksum = load_le<uint64_t>(d + hdr::kPayloadChecksum);
+    h.header_checksum = load_le<uint64_t>(d + hdr::kHeaderChecksum);
+
+    if (h.version_major != kVersionMajor)
+        return Error{ErrorCode::Unsupported, name_ + ": format version " + std::to_string(h.version_major) + "." +
+                                                 std::to_string(h.version_minor) + " is not supported (this reader knows " +
+                                                 std::to_string(kVersionMajor) + ".x)"};
+    if ((h.required_features & ~kKnownRequiredFeatures) != 0)
+        return Error{ErrorCode::Unsupported, name_ + ": uses required features this reader does not know (bits 0x" +
+                                                 [&] {
+                                                     char buf[16];
+                                                     std::snprintf(buf, sizeof buf, "%x", h.required_features & ~kKnownRequiredFeatures);
+                                                     return std::string(buf);
+                                                 }() + ")"};
+    if (h.header_size != kHeaderSize) return corrupt("header size " + std::to_string(h.header_size) + " is not 128");
+    if (h.file_size != size_)
+        return corrupt("truncated or extended: header records " + std::to_string(h.file_size) + " bytes, file has " +
+                       std::to_string(size_));
+
+    // Sections follow each other in a fixed order inside the index region
+    // [header_size, payload_offset), each aligned, none overlapping.
+    if (h.payload_offset > size_ || h.payload_offset % kAlign != 0) return corrupt("bad payload region offset");
+    auto section = [&](uint64_t off, uint64_t len, uint64_t prev_end, const char* what) -> Result<uint64_t> {
+        if (off % kAlign != 0 || off < prev_end || !range_within(off, len, h.payload_offset))
+            return corrupt(std::string("bad ") + what + " section bounds");
+        return off + len;
+    };
+    auto entries_len = checked_mul(h.entry_count, kEntrySize);
+    auto slots_len = checked_mul(h.slot_count, kSlotSize);
+    if (!entries_len || !slots_len) return corrupt("section size overflows");
+    if (h.entries_offset != kHeaderSize) return corrupt("entries section does not follow the header");
+    auto e1 = section(h.entries_offset, *entries_len, kHeaderSize, "entries");
+    if (!e1) return e1.error();
+    if (h.slot_count == 0 || (h.slot_count & (h.slot_count - 1)) != 0)
+        return corrupt("slot count " + std::to_string(h.slot_count) + " is not a power of two");
+    if (h.slot_count < h.entry_count && h.entry_count != 0) {
+        // Fewer slots than entries is legal only when groups share slots; the
+        // writer never produces it, but the reader stays correct either way.
+    }
+    auto e2 = section(h.slots_offset, *slots_len, *e1, "slots");
+    if (!e2) return e2.error();
+    auto e3 = section(h.strings_offset, h.strings_size, *e2, "strings");
+    if (!e3) return e3.error();
+    auto e4 = section(h.meta_offset, h.meta_size, *e3, "meta");
+    if (!e4) return e4.error();
+    if (h.strings_size > 0xFFFFFFFFull) return corrupt("strings section larger than 4 GiB");
+
+    if (options.check_index &&
+        checksum(d + kHeaderSize, h.payload_offset - kHeaderSize) != h.index_checksum)
+        return corrupt("index checksum mismatch");
+    return {};
+}
+
+Result<Entry> Blob::entry(uint32_t i) const {
+    const Header& h = header_;
+    if (i >= h.entry_count) return corrupt("entry index " + std::to_string(i) + " out of range");
+    const unsigned char* r = data_ + h.entries_offset + static_cast<uint64_t>(i) * kEntrySize;
+    Entry e;
+    e.index = i;
+    e.key_hash = load_le<uint64_t>(r + ent::kKeyHash);
+    uint32_t key_off = load_le<uint32_t>(r + ent::kKeyOffset);
+    uint32_t key_len = load_le<uint32_t>(r + ent::kKeyLength);
+    uint32_t path_off = load_le<uint32_t>(r + ent::kPathOffset);
+    uint32_t path_len = load_le<uint32_t>(r + ent::kPathLength);
+    e.kind = r[ent::kKind];
+    e.compression = r[ent::kCompression];
+    e.flags = load_le<uint16_t>(r + ent::kFlags);
+    e.root = load_le<uint16_t>(r + ent::kRoot);
+    e.space = r[ent::kSpace];
+    e.payload_offset = load_le<uint64_t>(r + ent::kPayloadOffset);
+    e.stored_size = load_le<uint64_t>(r + ent::kStoredSize);
+    e.raw_size = load_le<uint64_t>(r + ent::kRawSize);
+    e.checksum = load_le<uint64_t>(r + ent::kChecksum);
+    if (r[ent::kReserved] != 0) return corrupt("entry " + std::to_string(i) + ": reserved byte is not zero");
+    if (!range_within(key_off, key_len, h.strings_size) || !range_within(path_off, path_len, h.strings_size))
+        return corrupt("entry " + std::to_string(i) + ": name outside the strings section");
+    const char* strings = reinterpret_cast<const char*>(data_ + h.strings_offset);
+    e.key = std::string_view(strings + key_off, key_len);
+    e.path = std::string_view(strings + path_off, path_len);
+    if (!range_within(e.payload_offset, e.stored_size, size_ - h.payload_offset))
+        return corrupt("entry " + std::to_string(i) + " (" + std::string(e.key) + "): payload outside the file");
+    return e;
+}
+
+Result<Group> Blob::find(Space space, std::string_view key) const {
+    const Header& h = header_;
+    const uint64_t hash = key_hash(space, key);
+    const uint32_t mask = h.slot_count - 1;
+    const uint32_t high = static_cast<uint32_t>(hash >> 32);
+    const unsigned char* slots = data_ + h.slots_offset;
+    const unsigned char* entries = data_ + h.entries_offset;
+    const char* strings = reinterpret_cast<const char*>(data_ + h.strings_offset);
+    uint32_t pos = static_cast<uint32_t>(hash) & mask;
+    for (uint32_t probe = 0; probe < h.slot_count; ++probe, pos = (pos + 1) & mask) {
+        const unsigned char* s = slots + static_cast<uint64_t>(pos) * kSlotSize;
+        uint32_t idx = load_le<uint32_t>(s + slot::kEntryIndex);
+        if (idx == kEmptySlot) return Group{};
+        if (load_le<uint32_t>(s + slot::kHashHigh) != high) continue;
+        if (idx >= h.entry_count) return corrupt("hash slot " + std::to_string(pos) + " names a missing entry");
+        // Hot path: compare without building a full Entry.
+        const unsigned char* r = entries + static_cast<uint64_t>(idx) * kEntrySize;
+        if (load_le<uint64_t>(r + ent::kKeyHash) != hash || r[ent::kSpace] != static_cast<uint8_t>(space)) continue;
+        uint32_t key_off = load_le<uint32_t>(r + ent::kKeyOffset);
+        uint32_t key_len = load_le<uint32_t>(r + ent::kKeyLength);
+        if (!range_within(key_off, key_len, h.strings_size))
+            return corrupt("entry " + std::to_string(idx) + ": name outside the strings section");
+        if (key_len != key.size() || std::memcmp(strings + key_off, key.data(), key_len) != 0) continue;
+        // The group: following entries that share this key string.
+        uint32_t end = idx + 1;
+        while (end < h.entry_count) {
+            const unsigned char* n = entries + static_cast<uint64_t>(end) * kEntrySize;
+            if (n[ent::kSpace] != static_cast<uint8_t>(space) || load_le<uint32_t>(n + ent::kKeyOffset) != key_off ||
+                load_le<uint32_t>(n + ent::kKeyLength) != key_len)
+                break;
+            ++end;
+        }
+        return Group{idx, end - idx};
+    }
+    return Group{};
+}
+
+Result<Group> Blob::find_resource(std::string_view package, std::string_view resource) const {
+    char local[256];
+    std::string heap;
+    size_t n = package.size() + 1 + resource.size();
+    char* buf = local;
+    if (n > sizeof local) {
+        heap.resize(n);
+        buf = heap.data();
+    }
+    std::memcpy(buf, package.data(), package.size());
+    buf[package.size()] = '/';
+    std::memcpy(buf + package.size() + 1, resource.data(), resource.size());
+    return find(Space::Resource, std::string_view(buf, n));
+}
+
+Result<uint32_t> Blob::lower_bound(Space space, std::string_view key_prefix) const {
+    uint32_t lo = 0, hi = header_.entry_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        auto e = entry(mid);
+        if (!e) return e.error();
+        bool less = e->space != static_cast<uint8_t>(space) ? e->space < static_cast<uint8_t>(space)
+                                                             : e->key < key_prefix;
+        if (less)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+Result<std::span<const unsigned char>> Blob::stored_bytes(const Entry& e) const {
+    // Re-check: `e` may not come from this blob.
+    if (!range_within(e.payload_offset, e.stored_size, size_ - header_.payload_offset))
+        return corrupt("entry " + std::string(e.key) + ": payload outside the file");
+    return std::span<const unsigned char>(data_ + header_.payload_offset + e.payload_offset, e.stored_size);
+}
+
+Result<Payload> Blob::payload(const Entry& e) const {
+    auto stored = stored_bytes(e);
+    if (!stored) return stored.error();
+    auto where = [&] { return "entry '" + std::string(e.key) + "' (" + std::string(e.path) + ")"; };
+    if (checksum(stored->data(), stored->size()) != e.checksum) return corrupt(where() + ": payload checksum mismatch");
+    switch (static_cast<Compression>(e.compression)) {
+        case Compression::None:
+            if (e.raw_size != e.stored_size) return corrupt(where() + ": stored and raw sizes differ for a stored payload");
+            return Payload::view(stored->data(), stored->size());
+        case Compression::Zstd: {
+            unsigned long long content = ZSTD_getFrameContentSize(stored->data(), stored->size());
+            if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || content != e.raw_size)
+                return corrupt(where() + ": zstd frame does not record the raw size");
+            // zstd cannot expand one byte into more than ~32 KiB; a larger
+            // claim is a lie that would make us allocate for nothing.
+            auto cap = checked_mul(e.stored_size, 65536);
+            if (!cap || e.raw_size > *cap) return corrupt(where() + ": implausible raw size");
+            std::vector<unsigned char> out;
+            try {
+                out.resize(e.raw_size);
+            } catch (const std::bad_alloc&) {
+                return Error{ErrorCode::Io, name_ + ": " + where() + ": out of memory for " + std::to_string(e.raw_size) + " bytes"};
+            }
+            size_t got = ZSTD_decompress(out.data(), out.size(), stored->data(), stored->size());
+            if (ZSTD_isError(got)) return corrupt(where() + ": zstd: " + ZSTD_getErrorName(got));
+            if (got != e.raw_size) return corrupt(where() + ": decompressed size differs from the recorded raw size");
+            return Payload::owned(std::move(out));
+        }
+    }
+    return Error{ErrorCode::Unsupported, name_ + ": " + where() + ": unknown compression " + std::to_string(e.compression)};
+}
+
+Result<BlobInfo> Blob::info() const {
+    return decode_meta(data_ + header_.meta_offset, header_.meta_size, name_);
+}
+
+std::vector<Error> Blob::verify(size_t max_problems, const std::function<void(uint64_t, uint64_t)>& progress) const {
+    std::vector<Error> problems;
+    auto add = [&](Error e) {
+        if (problems.size() < max_problems) problems.push_back(std::move(e));
+    };
+    const Header& h = header_;
+    if (checksum(data_ + kHeaderSize, h.payload_offset - kHeaderSize) != h.index_checksum)
+        add(corrupt("index checksum mismatch"));
+    if (checksum(data_ + h.payload_offset, size_ - h.payload_offset) != h.payload_checksum)
+        add(corrupt("payload region checksum mismatch"));
+    if (auto m = info(); !m) add(m.error());
+
+    uint64_t total = h.entry_count;
+    Entry prev;
+    bool have_prev = false;
+    for (uint32_t i = 0; i < h.entry_count; ++i) {
+        if (progress && (i % 1024) == 0) progress(i, total);
+        auto e = entry(i);
+        if (!e) {
+            add(e.error());
+            have_prev = false;
+            continue;
+        }
+        if (e->key_hash != key_hash(static_cast<Space>(e->space), e->key))
+            add(corrupt("entry " + std::to_string(i) + " (" + std::string(e->key) + "): key hash mismatch"));
+        bool group_start = true;
+        if (have_prev) {
+            auto a = std::tuple(prev.space, prev.key, prev.kind, prev.path);
+            auto b = std::tuple(e->space, e->key, e->kind, e->path);
+            if (!(a < b)) add(corrupt("entry " + std::to_string(i) + " (" + std::string(e->key) + "): entries out of order"));
+            group_start = !(prev.space == e->space && prev.key == e->key);
+        }
+        if (group_start && e->space >= 1 && e->space <= 4) {
+            auto g = find(static_cast<Space>(e->space), e->key);
+            if (!g || g->first != i)
+                add(corrupt("entry " + std::to_string(i) + " (" + std::string(e->key) + "): not reachable through the hash index"));
+        }
+        if (e->compression <= kMaxKnownCompression) {
+            auto p = payload(*e);
+            if (!p) add(p.error());
+        } else {
+            add(Error{ErrorCode::Unsupported, name_ + ": entry " + std::string(e->key) + ": unknown compression " +
+                                                  std::to_string(e->compression)});
+        }
+        prev = *e;
+        have_prev = true;
+    }
+    if (progress) progress(total, total);
+    return problems;
+}
+
+}  // namespace oxpack::format

@@ -1,0 +1,75 @@
+// oxpack cat: one entry's payload, raw, to stdout.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include "commands.hpp"
+#include "core/error.hpp"
+#include "output.hpp"
+
+namespace oxpack::cli {
+namespace {
+
+const std::map<std::string, format::Kind> kKinds = {
+    {"source", format::Kind::Source},       {"bytecode", format::Kind::Bytecode0},
+    {"bytecode-opt1", format::Kind::Bytecode1}, {"bytecode-opt2", format::Kind::Bytecode2},
+    {"extension", format::Kind::Extension}, {"resource", format::Kind::Resource},
+    {"metadata", format::Kind::Metadata},   {"file", format::Kind::File},
+};
+
+// NAME is a module, a "package/resource", a metadata or root-file key, or
+// else an entry's original path. For a module, the first of source,
+// bytecode, extension is taken unless --kind says which.
+std::optional<format::Entry> resolve(const format::Blob& blob, const std::string& name,
+                                     std::optional<format::Kind> kind) {
+    using format::Space;
+    for (Space space : {Space::Module, Space::Resource, Space::Distribution, Space::File}) {
+        auto g = unwrap(blob.find(space, name), Exit::BadInput);
+        for (uint32_t i = g.first; i < g.first + g.count; ++i) {
+            auto e = entry_at(blob, i);
+            if (e.kind == static_cast<uint8_t>(format::Kind::Namespace)) continue;
+            if (!kind || e.kind == static_cast<uint8_t>(*kind)) return e;
+        }
+    }
+    for (uint32_t i = 0; i < blob.entry_count(); ++i) {
+        auto e = entry_at(blob, i);
+        if (e.path == name && (!kind || e.kind == static_cast<uint8_t>(*kind))) return e;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Action setup_cat(CLI::App& app) {
+    struct Opts {
+        std::string blob, name;
+        std::optional<format::Kind> kind;
+    };
+    auto o = std::make_shared<Opts>();
+    app.add_option("BLOB", o->blob, "The blob to read")->required();
+    app.add_option("NAME", o->name, "Module name, package/resource, metadata key, or original path")->required();
+    app.add_option("--kind", o->kind, "Which entry of a module: source, bytecode, bytecode-opt1, bytecode-opt2, extension")
+        ->transform(CLI::CheckedTransformer(kKinds));
+    return [o] {
+        auto blob = open_blob(o->blob);
+        auto e = resolve(blob, o->name, o->kind);
+        if (!e) throw Failure(Exit::BadInput, o->blob + ": no entry named '" + o->name + "'");
+        auto p = unwrap(blob.payload(*e), Exit::BadInput);
+        const unsigned char* d = p.data();
+        size_t left = p.size();
+        while (left > 0) {
+            ssize_t n = ::write(1, d, left);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                throw Failure(Exit::Io, std::string("stdout: write failed: ") + std::strerror(errno));
+            }
+            d += n;
+            left -= static_cast<size_t>(n);
+        }
+        return 0;
+    };
+}
+
+}  // namespace oxpack::cli

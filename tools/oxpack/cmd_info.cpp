@@ -1,0 +1,91 @@
+// oxpack info: header, target interpreter, provenance, totals by kind.
+#include <iostream>
+#include <map>
+
+#include "commands.hpp"
+#include "core/error.hpp"
+#include "output.hpp"
+
+namespace oxpack::cli {
+
+Action setup_info(CLI::App& app) {
+    struct Opts {
+        std::string blob;
+        bool json = false;
+    };
+    auto o = std::make_shared<Opts>();
+    app.add_option("BLOB", o->blob, "The blob to describe")->required();
+    app.add_flag("--json", o->json, "Machine-readable output");
+    return [o] {
+        auto blob = open_blob(o->blob);
+        const auto& h = blob.header();
+        auto info = unwrap(blob.info(), Exit::BadInput);
+        struct Totals {
+            uint64_t count = 0, stored = 0, raw = 0;
+        };
+        std::map<std::string, Totals> by_kind;
+        Totals all;
+        for (uint32_t i = 0; i < blob.entry_count(); ++i) {
+            auto e = entry_at(blob, i);
+            auto& t = by_kind[kind_name(e.kind)];
+            ++t.count, t.stored += e.stored_size, t.raw += e.raw_size;
+            ++all.count, all.stored += e.stored_size, all.raw += e.raw_size;
+        }
+        nlohmann::json roots = nlohmann::json::array();
+        for (const auto& r : info.roots)
+            roots.push_back({{"path", r.path}, {"mtime_ns", r.mtime_ns}, {"size", r.size},
+                             {"type", r.type == format::RootType::Directory ? "directory"
+                                      : r.type == format::RootType::Wheel   ? "wheel"
+                                                                            : "zip"}});
+        nlohmann::json kinds = nlohmann::json::object();
+        for (const auto& [k, t] : by_kind) kinds[k] = {{"entries", t.count}, {"stored_bytes", t.stored}, {"raw_bytes", t.raw}};
+        const auto& t = info.target;
+        nlohmann::json j = {
+            {"file", o->blob},
+            {"format_version", std::to_string(h.version_major) + "." + std::to_string(h.version_minor)},
+            {"file_size", h.file_size},
+            {"target",
+             {{"implementation", t.implementation},
+              {"version", t.python_version},
+              {"hexversion", h.hexversion},
+              {"pyc_magic", hex32(__builtin_bswap32(h.pyc_magic))},
+              {"cache_tag", t.cache_tag},
+              {"platform", t.platform},
+              {"source_suffixes", t.source_suffixes},
+              {"bytecode_suffixes", t.bytecode_suffixes},
+              {"extension_suffixes", t.extension_suffixes}}},
+            {"oxpack_version", info.oxpack_version},
+            {"created", info.created ? nlohmann::json(*info.created) : nlohmann::json(nullptr)},
+            {"origin", info.origin == format::OriginMode::Blob ? "blob" : "original"},
+            {"roots", roots},
+            {"entries", all.count},
+            {"stored_bytes", all.stored},
+            {"raw_bytes", all.raw},
+            {"kinds", kinds},
+        };
+        if (o->json) {
+            print_json(j);
+            return 0;
+        }
+        std::cout << "file:            " << o->blob << " (" << h.file_size << " bytes)\n"
+                  << "format:          oxr " << j["format_version"].get<std::string>() << "\n"
+                  << "target:          " << t.implementation << " " << t.python_version << " (" << t.cache_tag
+                  << ", " << t.platform << ")\n"
+                  << "bytecode magic:  " << j["target"]["pyc_magic"].get<std::string>() << "\n"
+                  << "extensions:      ";
+        for (size_t i = 0; i < t.extension_suffixes.size(); ++i) std::cout << (i ? " " : "") << t.extension_suffixes[i];
+        std::cout << "\n"
+                  << "built by:        oxpack " << info.oxpack_version << "\n"
+                  << "created:         " << (info.created ? std::to_string(*info.created) : "(not recorded)") << "\n"
+                  << "origin mode:     " << j["origin"].get<std::string>() << "\n";
+        for (const auto& r : info.roots) std::cout << "root:            " << r.path << "\n";
+        std::cout << "entries:         " << all.count << " (" << all.stored << " bytes stored, " << all.raw
+                  << " bytes raw)\n";
+        for (const auto& [k, v] : by_kind)
+            std::cout << "  " << k << std::string(k.size() < 16 ? 16 - k.size() : 1, ' ') << v.count << " entries, "
+                      << v.stored << " stored, " << v.raw << " raw\n";
+        return 0;
+    };
+}
+
+}  // namespace oxpack::cli

@@ -1,0 +1,65 @@
+// oxpack: build, inspect and check .oxr blobs. Parses the command line,
+// dispatches through the command table, and turns failures into one line on
+// stderr and a stable exit code.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "commands.hpp"
+#include "core/error.hpp"
+
+namespace {
+
+constexpr const char* kExitCodes =
+    "Exit codes:\n"
+    "  0   success\n"
+    "  1   check failed (verify found damage, diff found differences)\n"
+    "  2   usage error\n"
+    "  3   bad input (missing, unreadable or invalid file)\n"
+    "  4   I/O error writing output\n"
+    "  5   finished, but some inputs were skipped (see the warnings)\n"
+    "  70  internal error";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace oxpack;
+    auto logger = spdlog::stderr_color_st("oxpack");
+    logger->set_pattern("oxpack: %^%l%$: %v");
+    logger->set_level(spdlog::level::warn);
+    spdlog::set_default_logger(logger);
+
+    CLI::App app{"oxpack: freeze Python environments into one indexed blob, and inspect it."};
+    app.set_version_flag("--version", std::string("oxpack ") + OXPACK_VERSION);
+    app.footer(std::string("\n") + kExitCodes + "\n\nRun 'oxpack COMMAND --help' for a command's options and examples.");
+    int verbosity = 0;
+    app.add_flag("-v,--verbose", verbosity, "More detail on stderr (repeat for debug output)");
+    app.require_subcommand(1);
+    app.fallthrough();
+
+    cli::Action action;
+    for (const auto& cmd : cli::commands()) {
+        CLI::App* sub = app.add_subcommand(cmd.name, cmd.summary);
+        sub->footer(std::string("\nExamples:\n") + cmd.example + "\n\n" + kExitCodes);
+        auto act = cmd.setup(*sub);
+        sub->callback([&action, act] { action = act; });
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : static_cast<int>(Exit::Usage);
+    }
+    if (verbosity >= 2) logger->set_level(spdlog::level::debug);
+    else if (verbosity == 1) logger->set_level(spdlog::level::info);
+    try {
+        return action ? action() : static_cast<int>(Exit::Usage);
+    } catch (const Failure& f) {
+        std::cerr << "oxpack: error: " << f.what() << "\n";
+        return static_cast<int>(f.code());
+    } catch (const std::exception& e) {
+        std::cerr << "oxpack: internal error: " << e.what() << "\n";
+        return static_cast<int>(Exit::Internal);
+    }
+}

@@ -1,0 +1,68 @@
+#include "output.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include "core/error.hpp"
+
+namespace oxpack::cli {
+
+format::Blob open_blob(const std::string& path, format::OpenOptions options) {
+    return unwrap(format::Blob::open(path, options), Exit::BadInput);
+}
+
+format::Entry entry_at(const format::Blob& blob, uint32_t i) { return unwrap(blob.entry(i), Exit::BadInput); }
+
+std::string kind_name(uint8_t kind) {
+    if (kind >= 1 && kind <= format::kMaxKnownKind) return std::string(format::to_string(static_cast<format::Kind>(kind)));
+    return "unknown(" + std::to_string(kind) + ")";
+}
+
+std::string space_name(uint8_t space) {
+    if (space >= 1 && space <= 4) return std::string(format::to_string(static_cast<format::Space>(space)));
+    return "unknown(" + std::to_string(space) + ")";
+}
+
+std::string compression_name(uint8_t c) {
+    if (c <= format::kMaxKnownCompression) return std::string(format::to_string(static_cast<format::Compression>(c)));
+    return "unknown(" + std::to_string(c) + ")";
+}
+
+std::string hex64(uint64_t v) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+std::string hex32(uint32_t v) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", v);
+    return buf;
+}
+
+nlohmann::json entry_json(const format::Entry& e) {
+    nlohmann::json flags = nlohmann::json::array();
+    if (e.is_package()) flags.push_back("package");
+    if (e.is_namespace()) flags.push_back("namespace");
+    nlohmann::json j = {
+        {"index", e.index},
+        {"space", space_name(e.space)},
+        {"kind", kind_name(e.kind)},
+        {"key", std::string(e.key)},
+        {"path", std::string(e.path)},
+        {"flags", flags},
+        {"compression", compression_name(e.compression)},
+        {"stored_size", e.stored_size},
+        {"raw_size", e.raw_size},
+        {"checksum", hex64(e.checksum)},
+    };
+    j["root"] = e.root == format::kNoRoot ? nlohmann::json(nullptr) : nlohmann::json(e.root);
+    return j;
+}
+
+void print_json(const nlohmann::json& j) {
+    // Names in real environments are not always valid UTF-8: replace, don't throw.
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+}  // namespace oxpack::cli
