@@ -63,7 +63,10 @@ void classify_by_name(const std::string& root, uint16_t root_index, const format
     }
     std::sort(files.begin(), files.end());
 
+    // Keys already taken, by this root or an earlier one: the first root wins,
+    // as PathFinder would find it first.
     std::set<std::tuple<Space, std::string, Kind>> seen;
+    for (const InputEntry& prev : out) seen.emplace(prev.space, prev.key, prev.kind);
     for (const fs::path& rel : files) {
         std::string rel_s = rel.generic_string();
         std::vector<std::string> parts;
