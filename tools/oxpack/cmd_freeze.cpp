@@ -58,7 +58,7 @@ Action setup_freeze(CLI::App& app) {
         bool json = false;
     };
     auto o = std::make_shared<Opts>();
-    app.add_option("DIR", o->dirs, "Directories to pack (each becomes a root)")->required()->check(CLI::ExistingDirectory);
+    app.add_option("DIR", o->dirs, "Directories to pack (each becomes a root)")->required();
     app.add_option("-o,--output", o->out, "The blob to write (atomically)")->required();
     app.add_option("--python", o->python, "Target interpreter (default: python3 on PATH)");
     app.add_option("--compress", o->compress, "none, zstd or zstd:LEVEL (default: none)");
@@ -79,6 +79,11 @@ Action setup_freeze(CLI::App& app) {
 
         std::vector<format::InputEntry> entries;
         scan::NameScanReport report;
+        for (const auto& dir : o->dirs) {
+            // A missing input is bad input (3), not a usage error: checked here, not by the parser.
+            std::error_code ec;
+            if (!fs::is_directory(dir, ec)) throw Failure(Exit::BadInput, dir + ": not a directory (or missing)");
+        }
         for (const auto& dir : o->dirs) {
             std::string abs = fs::absolute(dir).lexically_normal().string();
             if (abs.size() > 1 && abs.back() == '/') abs.pop_back();
