@@ -3,7 +3,9 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <new>
 
 #define XXH_INLINE_ALL
@@ -18,14 +20,6 @@ uint64_t key_hash(Space space, std::string_view key) {
 }
 
 uint64_t checksum(const void* data, size_t size) { return XXH3_64bits(data, size); }
-
-std::vector<unsigned char> Payload::take() {
-    if (is_view()) return std::vector<unsigned char>(ptr_, ptr_ + size_);
-    std::vector<unsigned char> out = std::move(buf_);
-    ptr_ = nullptr;
-    size_ = 0;
-    return out;
-}
 
 Error Blob::corrupt(const std::string& what) const { return Error{ErrorCode::Corrupt, name_ + ": " + what}; }
 
@@ -265,16 +259,15 @@ Result<Payload> Blob::payload(const Entry& e) const {
             // claim is a lie that would make us allocate for nothing.
             auto cap = checked_mul(e.stored_size, 65536);
             if (!cap || e.raw_size > *cap) return corrupt(where() + ": implausible raw size");
-            std::vector<unsigned char> out;
-            try {
-                out.resize(e.raw_size);
-            } catch (const std::bad_alloc&) {
+            if (e.raw_size > SIZE_MAX) return corrupt(where() + ": implausible raw size");
+            // Not zero-filled: pages are touched only as zstd really writes them.
+            std::unique_ptr<unsigned char[]> out(new (std::nothrow) unsigned char[e.raw_size]);
+            if (out == nullptr && e.raw_size != 0)
                 return Error{ErrorCode::Io, name_ + ": " + where() + ": out of memory for " + std::to_string(e.raw_size) + " bytes"};
-            }
-            size_t got = ZSTD_decompress(out.data(), out.size(), stored->data(), stored->size());
+            size_t got = ZSTD_decompress(out.get(), e.raw_size, stored->data(), stored->size());
             if (ZSTD_isError(got)) return corrupt(where() + ": zstd: " + ZSTD_getErrorName(got));
             if (got != e.raw_size) return corrupt(where() + ": decompressed size differs from the recorded raw size");
-            return Payload::owned(std::move(out));
+            return Payload::owned(std::move(out), e.raw_size);
         }
     }
     return Error{ErrorCode::Unsupported, name_ + ": " + where() + ": unknown compression " + std::to_string(e.compression)};
