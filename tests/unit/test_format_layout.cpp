@@ -50,7 +50,7 @@ TEST_CASE("layout: header fields tile 128 bytes, checksum last") {
         CHECK(f % 8 == 0);
 }
 
-TEST_CASE("layout: entry fields tile 64 bytes; slot fields 8") {
+TEST_CASE("layout: entry fields tile 64 bytes, slot fields 8") {
     CHECK(tiles({{ent::kKeyHash, 8}, {ent::kKeyOffset, 4}, {ent::kKeyLength, 4}, {ent::kPathOffset, 4},
                  {ent::kPathLength, 4}, {ent::kKind, 1}, {ent::kCompression, 1}, {ent::kFlags, 2}, {ent::kRoot, 2},
                  {ent::kSpace, 1}, {ent::kReserved, 1}, {ent::kPayloadOffset, 8}, {ent::kStoredSize, 8},

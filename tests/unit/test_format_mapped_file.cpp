@@ -7,7 +7,7 @@
 using namespace oxpack;
 using namespace oxpack::format;
 
-TEST_CASE("mapped file: maps the whole file; moves keep the mapping") {
+TEST_CASE("mapped file: maps the whole file, moves keep the mapping") {
     test::TempDir dir;
     std::vector<unsigned char> data(100000);
     for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<unsigned char>(i * 7);

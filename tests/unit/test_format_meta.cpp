@@ -58,7 +58,7 @@ TEST_CASE("meta: every field round-trips") {
     CHECK(encode_meta(*out) == bytes);  // a rewrite gives the same records
 }
 
-TEST_CASE("meta: no Created record without a time; empty section decodes to defaults") {
+TEST_CASE("meta: no Created record without a time, empty section decodes to defaults") {
     BlobInfo in = test::sample_info();
     auto bytes = encode_meta(in);
     auto out = decode_meta(bytes.data(), bytes.size(), "m");

@@ -59,7 +59,7 @@ TEST_CASE("name classifier: kinds, keys and flags from file names") {
     CHECK(by_path["pkg/data/x.txt"]->data == "x");
 }
 
-TEST_CASE("name classifier: the first root wins; later duplicates are reported, not fatal") {
+TEST_CASE("name classifier: the first root wins, later duplicates are reported, not fatal") {
     test::TempDir a, b;
     put(a / "same.py", "from a");
     put(b / "same.py", "from b");
