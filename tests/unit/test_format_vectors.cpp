@@ -2,6 +2,8 @@
 // the same bytes, and the reference reader gives each its documented outcome.
 #include <doctest/doctest.h>
 
+#include <regex>
+
 #include "helpers.hpp"
 #include "vectors.hpp"
 
@@ -143,4 +145,24 @@ TEST_CASE("vectors: forward-compatible additions are read, not lost") {
         CHECK(info->origin == OriginMode::Blob);
         CHECK(info->roots.size() == 2);
     }
+}
+
+TEST_CASE("vectors: the spec's annotated header is empty.oxr's") {
+    auto spec_bytes = test::read_bytes(fs::path(OXPACK_SOURCE_DIR) / "format-spec" / "oxr-format.md");
+    std::string spec(spec_bytes.begin(), spec_bytes.end());
+    auto file = test::read_bytes(kDir / "empty.oxr");
+    const std::regex line(R"(\n([0-9a-f]{8}): ((?:[0-9a-f]{4} ?)+?) +\S)");
+    size_t checked = 0;
+    for (auto it = std::sregex_iterator(spec.begin(), spec.end(), line); it != std::sregex_iterator(); ++it) {
+        size_t off = std::stoul((*it)[1].str(), nullptr, 16);
+        std::string hex = (*it)[2].str();
+        hex.erase(std::remove(hex.begin(), hex.end(), ' '), hex.end());
+        CAPTURE(off);
+        for (size_t i = 0; i + 1 < hex.size(); i += 2, ++off) {
+            REQUIRE(off < file.size());
+            CHECK(file[off] == std::stoul(hex.substr(i, 2), nullptr, 16));
+            ++checked;
+        }
+    }
+    CHECK(checked == 128);  // the whole header
 }
