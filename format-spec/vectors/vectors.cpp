@@ -221,7 +221,7 @@ std::vector<Vector> all_vectors() {
         std::vector<Content> c;
         for (const auto& e : es) c.push_back({e.space, e.key, k(e.kind), e.data});
         add("compressed.oxr",
-            "zstd level 3 (zstd 1.5.4): `big` and `big_copy` (the same 5 KiB of text, stored once, compressed), "
+            "zstd level 3 (zstd 1.5.4): `big` and `big_copy` (the same 6370 bytes of text, stored once, compressed to 325), "
             "`small` (under 64 bytes: stored), resource `big/noise.bin` (incompressible: stored).",
             "Opens; verify passes; payloads decompress to the originals.", ok(c), build(base_info(), es, wo));
     }
