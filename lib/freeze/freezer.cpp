@@ -3,6 +3,7 @@
 #include "freeze/freezer.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <map>
 
 #include "core/error.hpp"
@@ -75,9 +76,13 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     }
 
     // 2. Read: everything kept, plus the sources to compile that are not kept.
-    std::vector<size_t> to_read = keep;
+    std::vector<size_t> to_read;
     std::map<size_t, size_t> read_slot;  // item -> index in to_read
-    for (size_t k = 0; k < keep.size(); ++k) read_slot[keep[k]] = k;
+    for (size_t k : keep)
+        if (items[k].kind != Kind::Namespace) {  // a marker: nothing to read
+            read_slot[k] = to_read.size();
+            to_read.push_back(k);
+        }
     for (size_t s : source_of)
         if (!read_slot.count(s)) {
             read_slot[s] = to_read.size();
@@ -85,6 +90,9 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         }
     uint64_t total_bytes = 0;
     for (size_t k : to_read) total_bytes += items[k].size;
+    using clock = std::chrono::steady_clock;
+    auto secs = [](clock::time_point a) { return std::chrono::duration<double>(clock::now() - a).count(); };
+    auto t_read = clock::now();
     if (opt.progress) opt.progress->phase("reading", total_bytes, true);
     std::vector<std::string> data;
     std::vector<bool> ok;
@@ -94,7 +102,10 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     for (size_t k = 0; k < to_read.size(); ++k)
         if (ok[k]) ++result.stats.files_read, result.stats.bytes_read += data[k].size();
 
+    result.stats.read_seconds = secs(t_read);
+
     // 3. Compile what has no valid bytecode.
+    auto t_compile = clock::now();
     std::vector<CompileJob> jobs;
     std::vector<std::pair<size_t, int>> job_of;  // (source item, level)
     for (size_t m = 0; m < source_of.size(); ++m) {
@@ -125,6 +136,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
                                (opt.strict ? "" : "; stored without bytecode (importing it raises the same error)"));
         }
     }
+    result.stats.compile_seconds = secs(t_compile);
     if (opt.strict && !errors.empty())
         throw Failure(Exit::BadInput, std::to_string(errors.size()) + " source file(s) do not compile (--strict): " +
                                           errors.front());
@@ -143,10 +155,14 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         return e;
     };
     for (size_t k : keep) {
+        if (items[k].kind == Kind::Namespace) {
+            entries.push_back(base_entry(items[k]));
+            continue;
+        }
         size_t slot = read_slot.at(k);
-        if (items[k].kind != Kind::Namespace && !ok[slot]) continue;
+        if (!ok[slot]) continue;
         format::InputEntry e = base_entry(items[k]);
-        if (items[k].kind != Kind::Namespace) e.data = std::move(data[slot]);
+        e.data = std::move(data[slot]);
         entries.push_back(std::move(e));
     }
     for (size_t k = 0; k < jobs.size(); ++k) {
@@ -165,6 +181,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     }
 
     // 5. The blob.
+    auto t_build = clock::now();
     format::BlobInfo info;
     info.target = py.target;
     info.oxpack_version = OXPACK_VERSION;
@@ -183,6 +200,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     result.stats.entries = entries.size();
     result.bytes = unwrap(format::build_blob(info, std::move(entries), wo), Exit::BadInput);
     result.stats.blob_bytes = result.bytes.size();
+    result.stats.build_seconds = secs(t_build);
     if (opt.progress) opt.progress->done();
     return result;
 }

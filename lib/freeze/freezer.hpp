@@ -36,6 +36,7 @@ struct FreezeStats {
     uint64_t bytecode_reused = 0, bytecode_compiled = 0;
     uint64_t compile_errors = 0;
     uint64_t blob_bytes = 0;
+    double read_seconds = 0, compile_seconds = 0, build_seconds = 0;  // wall clock per phase
 };
 
 struct FreezeOutput {

@@ -108,6 +108,7 @@ Action setup_freeze(CLI::App& app) {
         scan::ScanResult r = scan::scan_environment(py, scan_options(o->scan), report);
         auto t1 = std::chrono::steady_clock::now();
         freeze::FreezeOutput out = freeze::freeze_scan(py, r, fo, report);
+        auto t_write = std::chrono::steady_clock::now();
         core::write_file_atomic(o->out, out.bytes);
         auto t2 = std::chrono::steady_clock::now();
         progress.done();
@@ -131,6 +132,10 @@ Action setup_freeze(CLI::App& app) {
                         {"skipped", report.skipped_count()},
                         {"excluded", r.stats.excluded_files},
                         {"scan_seconds", secs(t0, t1)},
+                        {"read_seconds", s.read_seconds},
+                        {"compile_seconds", s.compile_seconds},
+                        {"build_seconds", s.build_seconds},
+                        {"write_seconds", secs(t_write, t2)},
                         {"total_seconds", secs(t0, t2)}});
         } else {
             std::cerr << "oxpack: " << o->out << ": " << s.entries << " entries, " << s.blob_bytes << " bytes from "
