@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <set>
 
@@ -61,7 +63,7 @@ public:
         if (!seen_.insert(real(path)).second) return;
         struct stat st;
         if (::stat(path.c_str(), &st) != 0) {
-            if (explicit_arg) throw Failure(Exit::BadInput, path + ": no such file or directory");
+            if (explicit_arg) throw Failure(Exit::BadInput, path + ": " + std::strerror(errno));
             report_.note(path, "sys.path entry does not exist; nothing to scan");
             return;
         }
