@@ -52,6 +52,21 @@ Result<void> compress_all(std::vector<InputEntry>& entries, std::vector<Stored>&
         std::vector<char> buf;
         for (size_t k; (k = next.fetch_add(1)) < unique.size();) {
             const std::string& raw = entries[unique[k]].data;
+            std::string& pre = entries[unique[k]].precompressed;
+            if (!pre.empty()) {  // compressed by the caller: check it is one frame of `raw`
+                if (ZSTD_getFrameContentSize(pre.data(), pre.size()) != raw.size() || pre.size() >= raw.size()) {
+                    std::lock_guard lock(failure_mutex);
+                    failure = entries[unique[k]].path + ": precompressed payload does not match its data";
+                    continue;
+                }
+                out[unique[k]] = Stored{Compression::Zstd, std::move(pre)};
+                uint64_t d = done.fetch_add(raw.size()) + raw.size();
+                if (options.progress) {
+                    std::lock_guard lock(progress_mutex);
+                    options.progress(d, total);
+                }
+                continue;
+            }
             if (raw.size() < options.min_compress_size) continue;
             const size_t bound = ZSTD_compressBound(raw.size());
             if (buf.size() < bound) buf.resize(bound);

@@ -16,46 +16,38 @@
 
 namespace oxpack::freeze {
 
-bool read_file(const std::string& path, std::string& out, std::string& error) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+bool read_file(const std::string& path, std::string& out, std::string& error, int64_t size_hint) {
+    // O_NONBLOCK: a file swapped for a FIFO since the scan must not hang us.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         error = std::strerror(errno);
         return false;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        error = S_ISREG(st.st_mode) ? std::strerror(errno) : "not a regular file";
-        ::close(fd);
-        return false;
+    if (size_hint < 0) {
+        struct stat st;
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            error = errno ? std::strerror(errno) : "not a regular file";
+            ::close(fd);
+            return false;
+        }
+        size_hint = st.st_size;
     }
-    out.resize(static_cast<size_t>(st.st_size));
+    // One byte more than expected: a short read is the end of a regular file,
+    // a full one means it grew and we keep reading.
+    out.resize(static_cast<size_t>(size_hint) + 1);
     size_t done = 0;
     for (;;) {
-        if (done == out.size()) {
-            // The file may have grown since fstat: read until EOF.
-            char probe;
-            ssize_t n = ::read(fd, &probe, 1);
-            if (n == 0) break;
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                error = std::strerror(errno);
-                ::close(fd);
-                return false;
-            }
-            out.push_back(probe);
-            out.resize(out.size() + 65536);
-            ++done;
-            continue;
-        }
         ssize_t n = ::read(fd, out.data() + done, out.size() - done);
         if (n < 0) {
             if (errno == EINTR) continue;
-            error = std::strerror(errno);
+            error = errno == EAGAIN ? "not a regular file" : std::strerror(errno);
             ::close(fd);
             return false;
         }
         if (n == 0) break;
         done += static_cast<size_t>(n);
+        if (done == static_cast<size_t>(size_hint)) break;  // the size the scan saw: done
+        if (done == out.size()) out.resize(out.size() * 2);  // it grew: read on to the end
     }
     out.resize(done);
     ::close(fd);
@@ -64,7 +56,8 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
 
 void read_items(const scan::ScanResult& scan, const std::vector<size_t>& which, std::vector<std::string>& out,
                 std::vector<bool>& ok, unsigned threads, scan::Report& report,
-                const std::function<void(uint64_t)>& progress) {
+                const std::function<void(uint64_t)>& progress,
+                const std::function<void(size_t, const std::string&)>& after_read) {
     out.assign(which.size(), {});
     ok.assign(which.size(), false);
     std::vector<char> ok_bytes(which.size(), 0);
@@ -84,7 +77,7 @@ void read_items(const scan::ScanResult& scan, const std::vector<size_t>& which, 
                 }
                 good = a && a->read(it.member, out[k], error);
             } else {
-                good = read_file(root.path + "/" + it.path, out[k], error);
+                good = read_file(root.path + "/" + it.path, out[k], error, static_cast<int64_t>(it.size));
             }
             if (!good) {
                 report.problem(scan::item_location(scan, it), "cannot read: " + error + "; skipped");
@@ -92,6 +85,7 @@ void read_items(const scan::ScanResult& scan, const std::vector<size_t>& which, 
                 out[k].shrink_to_fit();
             }
             ok_bytes[k] = good;
+            if (good && after_read) after_read(k, out[k]);
             if (progress) progress(out[k].size());
         }
     };

@@ -2,6 +2,8 @@
 // go into the blob, then reading, compiling and writing.
 #include "freeze/freezer.hpp"
 
+#include <zstd.h>
+
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -96,9 +98,29 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     if (opt.progress) opt.progress->phase("reading", total_bytes, true);
     std::vector<std::string> data;
     std::vector<bool> ok;
+    // Compress on the reading threads, while the bytes are in cache; one
+    // zstd context per thread. Only what got smaller is kept compressed.
+    std::vector<std::string> packed(to_read.size());
+    const bool zstd = opt.compression == format::Compression::Zstd;
+    auto compress = [&](size_t k, const std::string& raw) {
+        if (!zstd || raw.size() < 64) return;
+        struct Ctx {
+            ZSTD_CCtx* c = ZSTD_createCCtx();
+            std::vector<char> buf;
+            ~Ctx() { ZSTD_freeCCtx(c); }
+        };
+        thread_local Ctx ctx;
+        ZSTD_CCtx_setParameter(ctx.c, ZSTD_c_compressionLevel, opt.level);
+        ZSTD_CCtx_setParameter(ctx.c, ZSTD_c_contentSizeFlag, 1);
+        ZSTD_CCtx_setParameter(ctx.c, ZSTD_c_checksumFlag, 0);
+        size_t bound = ZSTD_compressBound(raw.size());
+        if (ctx.buf.size() < bound) ctx.buf.resize(bound);
+        size_t n = ZSTD_compress2(ctx.c, ctx.buf.data(), ctx.buf.size(), raw.data(), raw.size());
+        if (!ZSTD_isError(n) && n < raw.size()) packed[k].assign(ctx.buf.data(), n);
+    };
     read_items(scan, to_read, data, ok, opt.threads, report, [&](uint64_t n) {
         if (opt.progress) opt.progress->advance(n);
-    });
+    }, compress);
     for (size_t k = 0; k < to_read.size(); ++k)
         if (ok[k]) ++result.stats.files_read, result.stats.bytes_read += data[k].size();
 
@@ -163,6 +185,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         if (!ok[slot]) continue;
         format::InputEntry e = base_entry(items[k]);
         e.data = std::move(data[slot]);
+        e.precompressed = std::move(packed[slot]);
         entries.push_back(std::move(e));
     }
     for (size_t k = 0; k < jobs.size(); ++k) {
