@@ -290,8 +290,7 @@ private:
     }
 
     void emit_metadata(const Loc& l, const Node& n) {
-        std::string dist_dir = n.is_dir ? n.name : n.name;  // "six-1.16.0.dist-info", "x.egg-info"
-        auto dkey = std::make_pair(Space::Distribution, dist_dir);
+        const std::string& dist_dir = n.name;  // "six-1.16.0.dist-info", "x.egg-info"
         if (auto found = dist_dirs_.find(dist_dir); found != dist_dirs_.end()) {
             out_.shadowed.push_back({dist_dir, where(l, n), found->second});
             return;
@@ -338,7 +337,6 @@ private:
             return;
         }
         // Every file below the metadata directory, keyed "<dir>/<relative path>".
-        std::vector<std::pair<Loc, std::string>> stack;
         auto walk = [&](auto&& self, const Loc& dl, const Node& d, const std::string& prefix) -> void {
             for (const auto& c : d.children) {
                 if (c.is_dir) self(self, Loc{dl.root, &c, join_path(dl.rel, c.name)}, c, join_path(prefix, c.name));
@@ -346,7 +344,6 @@ private:
             }
         };
         walk(walk, in, n, "");
-        (void)dkey;
     }
 
     void emit_root_data(const Loc& l, const Node& n) {
@@ -401,11 +398,6 @@ private:
                 ns.key = full;
                 ns.path = sub[0].rel;
                 ns.root = sub[0].root;
-                const ScanRoot& r = out_.roots[sub[0].root];
-                if (r.type != format::RootType::Directory) {
-                    // Archives: the directory's member path (first file below it tells the prefix).
-                    ns.path = sub[0].rel;
-                }
                 out_.items.push_back(std::move(ns));
                 resolve(full, sub, false);
             }
