@@ -2,7 +2,9 @@
 small input trees, and one frozen stdlib blob shared by the whole run.
 
 The binary is $OXPACK_BUILD_DIR/oxpack (default: <repo>/build/oxpack)."""
+import importlib.util
 import os
+import py_compile
 import signal
 import subprocess
 import sys
@@ -58,12 +60,10 @@ def limit_file_size(limit):
 
 def make_tree(root: Path):
     """A small site-packages-like tree; returns {relative path: bytes}."""
-    cache_tag = sys.implementation.cache_tag
     files = {
         "mod.py": b"print('mod')\n",
         "pkg/__init__.py": b"from .sub import x\n",
         "pkg/sub.py": b"x = 1\n",
-        f"pkg/__pycache__/sub.{cache_tag}.pyc": b"\x00fake bytecode",
         "pkg/data/table.csv": b"a,b\r\n1,2\r\n",
         "pkg/data/bin.dat": bytes(range(256)) * 8,
         "pkg-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n",
@@ -77,6 +77,13 @@ def make_tree(root: Path):
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(data)
+    # Valid bytecode beside every module (the freeze reuses it, so the blob
+    # holds exactly these files and extract gives back exactly the tree).
+    for rel in [r for r in files if r.endswith(".py")]:
+        src = root / rel
+        cached = Path(importlib.util.cache_from_source(str(src)))
+        py_compile.compile(str(src), cfile=str(cached), doraise=True)
+        files[cached.relative_to(root).as_posix()] = cached.read_bytes()
     return files
 
 
