@@ -2,11 +2,15 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -18,6 +22,11 @@ std::string errno_text() { return std::strerror(errno); }
 }  // namespace
 
 void write_file_atomic(const std::string& path, std::span<const unsigned char> bytes) {
+    std::span<const unsigned char> one[] = {bytes};
+    write_file_atomic(path, one);
+}
+
+void write_file_atomic(const std::string& path, std::span<const std::span<const unsigned char>> pieces) {
     namespace fs = std::filesystem;
     fs::path target(path);
     fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
@@ -34,14 +43,24 @@ void write_file_atomic(const std::string& path, std::span<const unsigned char> b
     mode_t mask = umask(0);
     umask(mask);
     if (fchmod(fd, 0666 & ~mask) != 0) fail("cannot set permissions");
-    size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    // writev takes at most IOV_MAX pieces and may write fewer bytes than asked.
+    std::vector<iovec> iov;
+    iov.reserve(pieces.size());
+    for (auto p : pieces)
+        if (!p.empty()) iov.push_back({const_cast<unsigned char*>(p.data()), p.size()});
+    for (size_t first = 0; first < iov.size();) {
+        const int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
+        ssize_t n = ::writev(fd, iov.data() + first, count);
         if (n < 0) {
             if (errno == EINTR) continue;
             fail("write failed");
         }
-        done += static_cast<size_t>(n);
+        auto left = static_cast<size_t>(n);
+        while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+        if (left > 0) {  // a partial piece: the rest of it next time
+            iov[first].iov_base = static_cast<unsigned char*>(iov[first].iov_base) + left;
+            iov[first].iov_len -= left;
+        }
     }
     if (fsync(fd) != 0) fail("fsync failed");
     if (::close(fd) != 0) {

@@ -1,3 +1,6 @@
+// The blob writer: validation, exact payload dedup, compression on every
+// core, then the index region built in memory and the payloads kept as they
+// are (BlobImage), so that nothing is copied twice on the way to the file.
 #include "format/writer.hpp"
 
 #include <zstd.h>
@@ -19,75 +22,129 @@
 namespace oxpack::format {
 namespace {
 
+constexpr unsigned char kZeros[kAlign] = {};
+
+// One payload as the file stores it (owners only).
 struct Stored {
     Compression compression = Compression::None;
-    std::string bytes;  // compressed bytes when compression != None
+    std::string bytes;      // the stored bytes: raw, or one zstd frame
+    uint64_t raw_size = 0;
+    uint64_t checksum = 0;  // of `bytes`
 };
 
-Result<void> compress_all(std::vector<InputEntry>& entries, std::vector<Stored>& out,
-                          const std::vector<uint32_t>& unique, const WriteOptions& options) {
-    if (options.compression == Compression::None) return {};
-    if (options.compression != Compression::Zstd)
+uint64_t raw_size_of(const InputEntry& e) { return e.raw ? e.raw->size : e.data.size(); }
+
+// A caller's frame must be one zstd frame that declares the raw size and is smaller.
+bool frame_fits(const std::string& frame, uint64_t raw_size) {
+    return ZSTD_getFrameContentSize(frame.data(), frame.size()) == raw_size && frame.size() < raw_size;
+}
+
+// The raw bytes of `e`: its data, or its frame decompressed into `scratch`.
+std::optional<std::string_view> raw_bytes(const InputEntry& e, std::string& scratch) {
+    if (!e.raw) return std::string_view(e.data);
+    scratch.resize(e.raw->size);
+    size_t n = ZSTD_decompress(scratch.data(), scratch.size(), e.precompressed.data(), e.precompressed.size());
+    if (ZSTD_isError(n) || n != scratch.size()) return std::nullopt;
+    return std::string_view(scratch);
+}
+
+// Exact payload equality of two entries whose digests are equal. Equal
+// frames decode to equal bytes; anything else is compared raw.
+bool same_payload(const InputEntry& a, const InputEntry& b) {
+    if (!a.raw && !b.raw) return a.data == b.data;
+    if (a.raw && b.raw && a.precompressed == b.precompressed) return true;
+    std::string sa, sb;
+    auto ra = raw_bytes(a, sa), rb = raw_bytes(b, sb);
+    return ra && rb && *ra == *rb;
+}
+
+struct DigestHash {
+    size_t operator()(const RawDigest& d) const { return static_cast<size_t>(d.hash_low); }
+};
+
+// Which entry owns the payload each entry shares (first in entry order), and
+// the owners in entry order.
+void dedup(const std::vector<InputEntry>& entries, bool enabled, std::vector<uint32_t>& owner,
+           std::vector<uint32_t>& unique) {
+    const auto n = static_cast<uint32_t>(entries.size());
+    owner.resize(n);
+    std::unordered_map<RawDigest, std::vector<uint32_t>, DigestHash> by_digest;
+    for (uint32_t i = 0; i < n; ++i) {
+        owner[i] = i;
+        if (enabled) {
+            const InputEntry& e = entries[i];
+            auto& bucket = by_digest[e.raw ? *e.raw : raw_digest(e.data)];
+            auto it = std::find_if(bucket.begin(), bucket.end(), [&](uint32_t j) { return same_payload(entries[j], e); });
+            if (it != bucket.end()) {
+                owner[i] = *it;
+                continue;
+            }
+            bucket.push_back(i);
+        }
+        unique.push_back(i);
+    }
+}
+
+// Turns each owner's input into its Stored form, on `threads` threads (one
+// zstd context and output buffer each). Releases the inputs' bytes as it goes.
+Result<void> store_all(std::vector<InputEntry>& entries, std::vector<Stored>& out, const std::vector<uint32_t>& unique,
+                       const WriteOptions& options) {
+    if (options.compression != Compression::None && options.compression != Compression::Zstd)
         return Error{ErrorCode::Invalid, "unknown compression " + std::to_string(static_cast<int>(options.compression))};
+    const bool zstd = options.compression == Compression::Zstd;
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     uint64_t total = 0;
-    for (uint32_t i : unique) total += entries[i].data.size();
+    for (uint32_t i : unique) total += raw_size_of(entries[i]);
     std::atomic<size_t> next{0};
     std::atomic<uint64_t> done{0};
-    std::mutex progress_mutex;
+    std::mutex mutex;  // progress calls and `failure`
     std::string failure;
-    std::mutex failure_mutex;
-    auto work = [&] {
-        ZSTD_CCtx* cctx = ZSTD_createCCtx();
-        if (cctx == nullptr) {
-            std::lock_guard lock(failure_mutex);
-            failure = "cannot create a zstd context";
-            return;
+
+    // Fills `s` from `e`; returns an error message or "".
+    auto store = [&](InputEntry& e, Stored& s, PayloadCompressor& z) -> std::string {
+        s.raw_size = raw_size_of(e);
+        if (e.raw || (zstd && !e.precompressed.empty())) {
+            if (!frame_fits(e.precompressed, s.raw_size)) return e.path + ": precompressed payload does not match its data";
+            if (zstd) {
+                s.compression = Compression::Zstd;
+                s.bytes = std::move(e.precompressed);
+            } else if (!raw_bytes(e, s.bytes)) {  // stored uncompressed: the raw bytes back from the frame
+                return e.path + ": precompressed payload does not decompress";
+            }
+        } else {
+            auto frame = z.compress(e.data);
+            if (!frame) return e.path + ": " + frame.error().message;
+            if (!frame->empty()) {
+                s.compression = Compression::Zstd;
+                s.bytes.assign(*frame);
+            } else {
+                s.bytes = std::move(e.data);
+            }
         }
-        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, options.level);
-        ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-        ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);  // the entry has its own
-        // One output buffer per thread, reused: a fresh compressBound-sized
-        // buffer per entry costs more in page faults than the compression.
-        std::vector<char> buf;
+        std::string().swap(e.data);
+        std::string().swap(e.precompressed);
+        s.checksum = checksum(s.bytes.data(), s.bytes.size());
+        return {};
+    };
+    auto work = [&] {
+        PayloadCompressor z(options);
         for (size_t k; (k = next.fetch_add(1)) < unique.size();) {
-            const std::string& raw = entries[unique[k]].data;
-            std::string& pre = entries[unique[k]].precompressed;
-            if (!pre.empty()) {  // compressed by the caller: check it is one frame of `raw`
-                if (ZSTD_getFrameContentSize(pre.data(), pre.size()) != raw.size() || pre.size() >= raw.size()) {
-                    std::lock_guard lock(failure_mutex);
-                    failure = entries[unique[k]].path + ": precompressed payload does not match its data";
-                    continue;
-                }
-                out[unique[k]] = Stored{Compression::Zstd, std::move(pre)};
-                uint64_t d = done.fetch_add(raw.size()) + raw.size();
-                if (options.progress) {
-                    std::lock_guard lock(progress_mutex);
-                    options.progress(d, total);
-                }
+            InputEntry& e = entries[unique[k]];
+            const uint64_t raw_size = raw_size_of(e);
+            if (std::string error = store(e, out[unique[k]], z); !error.empty()) {
+                std::lock_guard lock(mutex);
+                failure = std::move(error);
                 continue;
             }
-            if (raw.size() < options.min_compress_size) continue;
-            const size_t bound = ZSTD_compressBound(raw.size());
-            if (buf.size() < bound) buf.resize(bound);
-            size_t n = ZSTD_compress2(cctx, buf.data(), buf.size(), raw.data(), raw.size());
-            if (ZSTD_isError(n)) {
-                std::lock_guard lock(failure_mutex);
-                failure = entries[unique[k]].path + ": zstd: " + ZSTD_getErrorName(n);
-                continue;
-            }
-            if (n < raw.size())  // keep only what actually got smaller
-                out[unique[k]] = Stored{Compression::Zstd, std::string(buf.data(), n)};
-            uint64_t d = done.fetch_add(raw.size()) + raw.size();
+            uint64_t d = done.fetch_add(raw_size) + raw_size;
             if (options.progress) {
-                std::lock_guard lock(progress_mutex);
+                std::lock_guard lock(mutex);
                 options.progress(d, total);
             }
         }
-        ZSTD_freeCCtx(cctx);
     };
     std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    for (unsigned t = 1; t < threads && t < unique.size(); ++t) pool.emplace_back(work);
     work();
     for (auto& t : pool) t.join();
     if (!failure.empty()) return Error{ErrorCode::Invalid, failure};
@@ -110,8 +167,57 @@ private:
 
 }  // namespace
 
-Result<std::vector<unsigned char>> build_blob(const BlobInfo& info, std::vector<InputEntry> entries,
-                                              const WriteOptions& options) {
+PayloadCompressor::PayloadCompressor(const WriteOptions& options)
+    : compression_(options.compression), level_(options.level), min_size_(options.min_compress_size) {}
+
+PayloadCompressor::~PayloadCompressor() { ZSTD_freeCCtx(cctx_); }
+
+Result<std::string_view> PayloadCompressor::compress(std::string_view raw) {
+    if (compression_ != Compression::Zstd || raw.size() < min_size_) return std::string_view();
+    if (cctx_ == nullptr) {
+        if ((cctx_ = ZSTD_createCCtx()) == nullptr) return Error{ErrorCode::Io, "cannot create a zstd context"};
+        ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level_);
+        ZSTD_CCtx_setParameter(cctx_, ZSTD_c_contentSizeFlag, 1);
+        ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 0);  // the entry has its own
+    }
+    const size_t bound = ZSTD_compressBound(raw.size());
+    if (buf_size_ < bound) {
+        buf_size_ = std::max(bound, buf_size_ + buf_size_ / 2);
+        buf_ = std::make_unique_for_overwrite<char[]>(buf_size_);
+    }
+    size_t n = ZSTD_compress2(cctx_, buf_.get(), buf_size_, raw.data(), raw.size());
+    if (ZSTD_isError(n)) return Error{ErrorCode::Invalid, std::string("zstd: ") + ZSTD_getErrorName(n)};
+    if (n >= raw.size()) return std::string_view();  // keep only what actually got smaller
+    return std::string_view(buf_.get(), n);
+}
+
+RawDigest raw_digest(std::string_view raw) {
+    XXH128_hash_t h = XXH3_128bits(raw.data(), raw.size());
+    return {raw.size(), h.low64, h.high64};
+}
+
+std::vector<std::span<const unsigned char>> BlobImage::pieces() const {
+    std::vector<std::span<const unsigned char>> out;
+    out.reserve(1 + 2 * payloads_.size());
+    out.emplace_back(index_);
+    for (const auto& p : payloads_) {
+        if (!p.empty()) out.emplace_back(reinterpret_cast<const unsigned char*>(p.data()), p.size());
+        if (size_t pad = align_up(p.size(), kAlign) - p.size()) out.emplace_back(kZeros, pad);
+    }
+    return out;
+}
+
+std::vector<unsigned char> BlobImage::bytes() const {
+    std::vector<unsigned char> out(size_);
+    size_t at = 0;
+    for (auto piece : pieces()) {
+        std::memcpy(out.data() + at, piece.data(), piece.size());
+        at += piece.size();
+    }
+    return out;
+}
+
+Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> entries, const WriteOptions& options) {
     // The ordered view: (space, key, kind, path). Equal keys form a group.
     std::sort(entries.begin(), entries.end(), [](const InputEntry& a, const InputEntry& b) {
         return std::tie(a.space, a.key, a.kind, a.path) < std::tie(b.space, b.key, b.kind, b.path);
@@ -122,6 +228,8 @@ Result<std::vector<unsigned char>> build_blob(const BlobInfo& info, std::vector<
         if (e.key.empty()) return Error{ErrorCode::Invalid, "entry with an empty key (path '" + e.path + "')"};
         if (e.root != kNoRoot && e.root >= info.roots.size())
             return Error{ErrorCode::Invalid, e.path + ": root index out of range"};
+        if (e.raw && (!e.data.empty() || e.precompressed.empty()))
+            return Error{ErrorCode::Invalid, e.path + ": an entry with a raw digest has a frame and no data"};
         if (i > 0 && entries[i - 1].space == e.space && entries[i - 1].key == e.key && entries[i - 1].kind == e.kind)
             return Error{ErrorCode::Invalid, "duplicate entry '" + e.key + "' of kind " + std::string(to_string(e.kind)) +
                                                  " ('" + entries[i - 1].path + "' and '" + e.path + "')"};
@@ -129,27 +237,11 @@ Result<std::vector<unsigned char>> build_blob(const BlobInfo& info, std::vector<
 
     // Payload dedup on raw bytes: identical inputs give identical stored bytes.
     const size_t n = entries.size();
-    std::vector<uint32_t> owner(n);   // entry whose payload this entry shares
-    std::vector<uint32_t> unique;     // entries that own a payload
-    {
-        std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash;
-        for (uint32_t i = 0; i < n; ++i) {
-            owner[i] = i;
-            if (options.dedup) {
-                auto& bucket = by_hash[XXH3_64bits(entries[i].data.data(), entries[i].data.size())];
-                auto it = std::find_if(bucket.begin(), bucket.end(),
-                                       [&](uint32_t j) { return entries[j].data == entries[i].data; });
-                if (it != bucket.end()) {
-                    owner[i] = *it;
-                    continue;
-                }
-                bucket.push_back(i);
-            }
-            unique.push_back(i);
-        }
-    }
+    std::vector<uint32_t> owner;   // entry whose payload this entry shares
+    std::vector<uint32_t> unique;  // entries that own a payload
+    dedup(entries, options.dedup, owner, unique);
     std::vector<Stored> stored(n);
-    if (auto r = compress_all(entries, stored, unique, options); !r) return r.error();
+    if (auto r = store_all(entries, stored, unique, options); !r) return r.error();
 
     // Strings: keys first in entry order, then paths (deterministic offsets).
     StringTable strings;
@@ -184,27 +276,20 @@ Result<std::vector<unsigned char>> build_blob(const BlobInfo& info, std::vector<
                      [&](uint32_t a, uint32_t b) { return entries[a].order_hint < entries[b].order_hint; });
     std::vector<uint64_t> rel(n, 0);
     uint64_t payload_len = 0;
-    auto stored_view = [&](uint32_t i) -> std::string_view {
-        return stored[i].compression == Compression::None ? std::string_view(entries[i].data)
-                                                          : std::string_view(stored[i].bytes);
-    };
     for (uint32_t i : order) {
         rel[i] = payload_len;
-        payload_len = align_up(payload_len + stored_view(i).size(), kAlign);
+        payload_len = align_up(payload_len + stored[i].bytes.size(), kAlign);
     }
-    const uint64_t file_size = payload_off + payload_len;
 
-    std::vector<unsigned char> out;
+    BlobImage image;
+    image.size_ = payload_off + payload_len;
+    std::vector<unsigned char>& index = image.index_;
     try {
-        out.assign(file_size, 0);
+        index.assign(payload_off, 0);
     } catch (const std::bad_alloc&) {
-        return Error{ErrorCode::Io, "out of memory for a " + std::to_string(file_size) + "-byte blob"};
+        return Error{ErrorCode::Io, "out of memory for a " + std::to_string(payload_off) + "-byte index"};
     }
-    unsigned char* d = out.data();
-    for (uint32_t i : order) {
-        auto v = stored_view(i);
-        if (!v.empty()) std::memcpy(d + payload_off + rel[i], v.data(), v.size());
-    }
+    unsigned char* d = index.data();
 
     // Entries and slots.
     unsigned char* slots = d + slots_off;
@@ -213,7 +298,7 @@ Result<std::vector<unsigned char>> build_blob(const BlobInfo& info, std::vector<
     for (uint32_t i = 0; i < n; ++i) {
         const InputEntry& e = entries[i];
         const uint32_t o = owner[i];
-        auto v = stored_view(o);
+        const Stored& s = stored[o];
         const uint64_t hash = key_hash(e.space, e.key);
         unsigned char* r = d + entries_off + static_cast<uint64_t>(i) * kEntrySize;
         store_le<uint64_t>(r + ent::kKeyHash, hash);
@@ -222,14 +307,14 @@ Result<std::vector<unsigned char>> build_blob(const BlobInfo& info, std::vector<
         store_le<uint32_t>(r + ent::kPathOffset, path_off[i]);
         store_le<uint32_t>(r + ent::kPathLength, static_cast<uint32_t>(e.path.size()));
         r[ent::kKind] = static_cast<unsigned char>(e.kind);
-        r[ent::kCompression] = static_cast<unsigned char>(stored[o].compression);
+        r[ent::kCompression] = static_cast<unsigned char>(s.compression);
         store_le<uint16_t>(r + ent::kFlags, e.flags);
         store_le<uint16_t>(r + ent::kRoot, e.root);
         r[ent::kSpace] = static_cast<unsigned char>(e.space);
         store_le<uint64_t>(r + ent::kPayloadOffset, rel[o]);
-        store_le<uint64_t>(r + ent::kStoredSize, v.size());
-        store_le<uint64_t>(r + ent::kRawSize, entries[o].data.size());
-        store_le<uint64_t>(r + ent::kChecksum, checksum(v.data(), v.size()));
+        store_le<uint64_t>(r + ent::kStoredSize, s.bytes.size());
+        store_le<uint64_t>(r + ent::kRawSize, s.raw_size);
+        store_le<uint64_t>(r + ent::kChecksum, s.checksum);
 
         bool group_start = i == 0 || entries[i - 1].space != e.space || entries[i - 1].key != e.key;
         if (!group_start) continue;
@@ -242,12 +327,24 @@ Result<std::vector<unsigned char>> build_blob(const BlobInfo& info, std::vector<
     if (!strings.bytes().empty()) std::memcpy(d + strings_off, strings.bytes().data(), strings.bytes().size());
     if (!meta.empty()) std::memcpy(d + meta_off, meta.data(), meta.size());
 
+    // The payload region stays in the stored strings: hash it as it will be written.
+    XXH3_state_t payload_state;
+    XXH3_INITSTATE(&payload_state);
+    XXH3_64bits_reset(&payload_state);
+    image.payloads_.reserve(order.size());
+    for (uint32_t i : order) {
+        std::string& bytes = stored[i].bytes;
+        XXH3_64bits_update(&payload_state, bytes.data(), bytes.size());
+        XXH3_64bits_update(&payload_state, kZeros, align_up(bytes.size(), kAlign) - bytes.size());
+        image.payloads_.push_back(std::move(bytes));
+    }
+
     // Header, checksums last.
     std::memcpy(d + hdr::kMagic, kMagic, sizeof kMagic);
     store_le<uint16_t>(d + hdr::kVersionMajor, kVersionMajor);
     store_le<uint16_t>(d + hdr::kVersionMinor, kVersionMinor);
     store_le<uint32_t>(d + hdr::kHeaderSize, kHeaderSize);
-    store_le<uint64_t>(d + hdr::kFileSize, file_size);
+    store_le<uint64_t>(d + hdr::kFileSize, image.size_);
     store_le<uint32_t>(d + hdr::kRequiredFeatures, 0);
     store_le<uint32_t>(d + hdr::kOptionalFeatures, 0);
     store_le<uint32_t>(d + hdr::kPycMagic, info.target.pyc_magic);
@@ -262,9 +359,20 @@ Result<std::vector<unsigned char>> build_blob(const BlobInfo& info, std::vector<
     store_le<uint64_t>(d + hdr::kMetaSize, meta.size());
     store_le<uint64_t>(d + hdr::kPayloadOffset, payload_off);
     store_le<uint64_t>(d + hdr::kIndexChecksum, checksum(d + kHeaderSize, payload_off - kHeaderSize));
-    store_le<uint64_t>(d + hdr::kPayloadChecksum, checksum(d + payload_off, file_size - payload_off));
+    store_le<uint64_t>(d + hdr::kPayloadChecksum, XXH3_64bits_digest(&payload_state));
     store_le<uint64_t>(d + hdr::kHeaderChecksum, checksum(d, hdr::kHeaderChecksum));
-    return out;
+    return image;
+}
+
+Result<std::vector<unsigned char>> build_blob(const BlobInfo& info, std::vector<InputEntry> entries,
+                                              const WriteOptions& options) {
+    auto image = assemble_blob(info, std::move(entries), options);
+    if (!image) return image.error();
+    try {
+        return image->bytes();
+    } catch (const std::bad_alloc&) {
+        return Error{ErrorCode::Io, "out of memory for a " + std::to_string(image->size()) + "-byte blob"};
+    }
 }
 
 }  // namespace oxpack::format

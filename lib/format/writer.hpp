@@ -5,14 +5,30 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "format/layout.hpp"
 #include "format/meta.hpp"
 #include "format/result.hpp"
 
+struct ZSTD_CCtx_s;
+
 namespace oxpack::format {
+
+// Identifies a payload's raw bytes without holding them: their size and
+// XXH3-128. Used for deduplication of entries given only compressed.
+struct RawDigest {
+    uint64_t size = 0;
+    uint64_t hash_low = 0, hash_high = 0;
+    bool operator==(const RawDigest&) const = default;
+};
+
+RawDigest raw_digest(std::string_view raw);
 
 struct InputEntry {
     Space space = Space::Module;
@@ -21,11 +37,17 @@ struct InputEntry {
     uint16_t root = kNoRoot;  // index into BlobInfo::roots
     std::string key;          // see Space for the key of each space
     std::string path;         // original path, relative to its root, '/'-separated
-    std::string data;         // the payload's raw bytes
-    // Optional: `data` already compressed by the caller as one zstd frame
-    // (used when WriteOptions::compression is Zstd), so a caller can compress
-    // while it reads. Empty: the writer compresses (or stores) `data` itself.
+    std::string data;         // the payload's raw bytes (empty when `raw` is set)
+    // Optional: the raw bytes already compressed by the caller as one zstd
+    // frame (used when WriteOptions::compression is Zstd), so a caller can
+    // compress while it reads. Empty: the writer compresses (or stores)
+    // `data` itself.
     std::string precompressed;
+    // Set, with `precompressed`, when the caller kept only the frame: `data`
+    // stays empty and `raw` = raw_digest(raw bytes). The blob is byte for
+    // byte the one the same entry with `data` would give: dedup stays exact
+    // (equal digests are confirmed by equal frames, or by decompressing).
+    std::optional<RawDigest> raw;
     // Payloads are laid out by (order_hint, entry order): a start-up profile
     // puts the payloads an application needs first next to each other.
     uint32_t order_hint = UINT32_MAX;
@@ -41,7 +63,53 @@ struct WriteOptions {
     std::function<void(uint64_t, uint64_t)> progress;
 };
 
-// Builds the blob in memory.
+// Compresses payloads exactly as the writer does (same frame parameters and
+// rules), for callers that compress while they read and hand the writer
+// InputEntry::precompressed. Not thread-safe: one per thread.
+class PayloadCompressor {
+public:
+    explicit PayloadCompressor(const WriteOptions& options);
+    ~PayloadCompressor();
+    PayloadCompressor(const PayloadCompressor&) = delete;
+    PayloadCompressor& operator=(const PayloadCompressor&) = delete;
+
+    // The frame the writer stores for `raw`, in a buffer the next call
+    // reuses; empty when it stores `raw` as it is (compression off, smaller
+    // than min_compress_size, or not smaller compressed).
+    Result<std::string_view> compress(std::string_view raw);
+
+private:
+    Compression compression_;
+    int level_;
+    size_t min_size_;
+    ZSTD_CCtx_s* cctx_ = nullptr;
+    std::unique_ptr<char[]> buf_;  // reused: a fresh buffer per payload costs more in page faults than compressing
+    size_t buf_size_ = 0;
+};
+
+// A built blob kept as pieces, so that payloads are never copied into one
+// big buffer: the header and index region, then each stored payload
+// followed by its zero padding. Write it with pieces(), or get bytes().
+class BlobImage {
+public:
+    uint64_t size() const { return size_; }
+    // The file's bytes in order; valid as long as the image is.
+    std::vector<std::span<const unsigned char>> pieces() const;
+    // The pieces concatenated.
+    std::vector<unsigned char> bytes() const;
+
+private:
+    friend Result<BlobImage> assemble_blob(const BlobInfo&, std::vector<InputEntry>, const WriteOptions&);
+    std::vector<unsigned char> index_;   // [0, payload_offset): header and index region
+    std::vector<std::string> payloads_;  // stored bytes in file order; each padded to kAlign
+    uint64_t size_ = 0;
+};
+
+// Builds the blob as pieces.
+Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> entries,
+                                const WriteOptions& options = {});
+
+// Builds the blob in memory (assemble_blob(...).bytes()).
 Result<std::vector<unsigned char>> build_blob(const BlobInfo& info, std::vector<InputEntry> entries,
                                               const WriteOptions& options = {});
 

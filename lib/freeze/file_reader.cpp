@@ -5,20 +5,77 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <memory>
 #include <thread>
 
 #include "scan/archive.hpp"
 
 namespace oxpack::freeze {
+namespace {
 
-bool read_file(const std::string& path, std::string& out, std::string& error, int64_t size_hint) {
+// Directory descriptors of one reading thread: each root once, and the few
+// directories read last (items come grouped by package; a module's source
+// and its __pycache__ alternate). Opening a file relative to its directory
+// skips the walk of every path component above it.
+class DirCache {
+public:
+    DirCache() = default;
+    DirCache(const DirCache&) = delete;
+    DirCache& operator=(const DirCache&) = delete;
+    ~DirCache() {
+        for (auto& [root, fd] : roots_) ::close(fd);
+        for (auto& s : recent_)
+            if (s.fd >= 0) ::close(s.fd);
+    }
+
+    // A descriptor of directory `dir` ("" for the root itself) below root
+    // `root` at `root_path`, or -1 (the caller then falls back to the full path).
+    int get(uint16_t root, const std::string& root_path, std::string_view dir) {
+        auto [it, fresh] = roots_.try_emplace(root, -1);
+        if (fresh) it->second = ::open(root_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir.empty() || it->second < 0) return it->second;
+        for (auto& s : recent_)
+            if (s.fd >= 0 && s.root == root && s.dir == dir) return s.fd;
+        Slot& s = recent_[next_++ % recent_.size()];
+        if (s.fd >= 0) ::close(s.fd);
+        s.root = root;
+        s.dir.assign(dir);
+        s.fd = ::openat(it->second, s.dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        return s.fd;
+    }
+
+private:
+    struct Slot {
+        uint16_t root = 0;
+        std::string dir;
+        int fd = -1;
+    };
+    std::map<uint16_t, int> roots_;
+    std::array<Slot, 4> recent_;
+    size_t next_ = 0;
+};
+
+}  // namespace
+
+char* ReadBuffer::reserve(size_t n, size_t keep) {
+    if (n <= capacity_) return bytes_.get();
+    size_t grown = std::max(n, capacity_ + capacity_ / 2);
+    auto bigger = std::make_unique_for_overwrite<char[]>(grown);
+    if (keep > 0) std::memcpy(bigger.get(), bytes_.get(), keep);
+    bytes_ = std::move(bigger);
+    capacity_ = grown;
+    return bytes_.get();
+}
+
+bool read_file(int dirfd, const char* name, ReadBuffer& buf, std::string_view& out, std::string& error,
+               int64_t size_hint) {
     // O_NONBLOCK: a file swapped for a FIFO since the scan must not hang us.
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         error = std::strerror(errno);
         return false;
@@ -34,10 +91,11 @@ bool read_file(const std::string& path, std::string& out, std::string& error, in
     }
     // One byte more than expected: a short read is the end of a regular file,
     // a full one means it grew and we keep reading.
-    out.resize(static_cast<size_t>(size_hint) + 1);
+    size_t want = static_cast<size_t>(size_hint) + 1;
+    buf.reserve(want);
     size_t done = 0;
     for (;;) {
-        ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+        ssize_t n = ::read(fd, buf.data() + done, want - done);
         if (n < 0) {
             if (errno == EINTR) continue;
             error = errno == EAGAIN ? "not a regular file" : std::strerror(errno);
@@ -47,54 +105,74 @@ bool read_file(const std::string& path, std::string& out, std::string& error, in
         if (n == 0) break;
         done += static_cast<size_t>(n);
         if (done == static_cast<size_t>(size_hint)) break;  // the size the scan saw: done
-        if (done == out.size()) out.resize(out.size() * 2);  // it grew: read on to the end
+        if (done == want) {                                   // it grew: read on to the end
+            want *= 2;
+            buf.reserve(want, done);
+        }
     }
-    out.resize(done);
     ::close(fd);
+    out = std::string_view(buf.data(), done);
     return true;
 }
 
-void read_items(const scan::ScanResult& scan, const std::vector<size_t>& which, std::vector<std::string>& out,
-                std::vector<bool>& ok, unsigned threads, scan::Report& report,
-                const std::function<void(uint64_t)>& progress,
-                const std::function<void(size_t, const std::string&)>& after_read) {
-    out.assign(which.size(), {});
-    ok.assign(which.size(), false);
+bool read_file(const std::string& path, std::string& out, std::string& error, int64_t size_hint) {
+    ReadBuffer buf;
+    std::string_view bytes;
+    if (!read_file(AT_FDCWD, path.c_str(), buf, bytes, error, size_hint)) return false;
+    out.assign(bytes);
+    return true;
+}
+
+std::vector<bool> read_items(const scan::ScanResult& scan, const std::vector<size_t>& which, unsigned threads,
+                             scan::Report& report, const std::function<ItemConsumer()>& make_consumer) {
     std::vector<char> ok_bytes(which.size(), 0);
+    // Threads take runs of consecutive items: neighbours share directories.
+    constexpr size_t kRun = 16;
     std::atomic<size_t> next{0};
     auto work = [&] {
+        ItemConsumer consume = make_consumer();
         std::map<uint16_t, std::unique_ptr<scan::Archive>> archives;  // this thread's handles
-        std::string error;
-        for (size_t k; (k = next.fetch_add(1)) < which.size();) {
-            const scan::Item& it = scan.items[which[k]];
-            const scan::ScanRoot& root = scan.roots[it.root];
-            bool good;
-            if (it.member >= 0) {
-                auto& a = archives[it.root];
-                if (!a) {
-                    auto opened = scan::Archive::open(root.path, error);
-                    if (opened) a = std::make_unique<scan::Archive>(std::move(*opened));
+        DirCache dirs;
+        ReadBuffer buf;
+        std::string member, error;
+        for (size_t first; (first = next.fetch_add(kRun)) < which.size();) {
+            for (size_t k = first; k < std::min(first + kRun, which.size()); ++k) {
+                const scan::Item& it = scan.items[which[k]];
+                const scan::ScanRoot& root = scan.roots[it.root];
+                std::string_view bytes;
+                bool good;
+                if (it.member >= 0) {
+                    auto& a = archives[it.root];
+                    if (!a) {
+                        auto opened = scan::Archive::open(root.path, error);
+                        if (opened) a = std::make_unique<scan::Archive>(std::move(*opened));
+                    }
+                    good = a && a->read(it.member, member, error);
+                    bytes = member;
+                } else {
+                    const auto slash = it.path.rfind('/');
+                    const std::string_view dir = slash == std::string::npos ? "" : std::string_view(it.path).substr(0, slash);
+                    const int dirfd = dirs.get(it.root, root.path, dir);
+                    const auto size = static_cast<int64_t>(it.size);
+                    good = dirfd >= 0 ? read_file(dirfd, it.path.c_str() + (dir.empty() ? 0 : slash + 1), buf, bytes,
+                                                  error, size)
+                                      : read_file(AT_FDCWD, (root.path + "/" + it.path).c_str(), buf, bytes, error, size);
                 }
-                good = a && a->read(it.member, out[k], error);
-            } else {
-                good = read_file(root.path + "/" + it.path, out[k], error, static_cast<int64_t>(it.size));
+                if (!good) {
+                    report.problem(scan::item_location(scan, it), "cannot read: " + error + "; skipped");
+                    continue;
+                }
+                ok_bytes[k] = 1;
+                consume(k, bytes);
             }
-            if (!good) {
-                report.problem(scan::item_location(scan, it), "cannot read: " + error + "; skipped");
-                out[k].clear();
-                out[k].shrink_to_fit();
-            }
-            ok_bytes[k] = good;
-            if (good && after_read) after_read(k, out[k]);
-            if (progress) progress(out[k].size());
         }
     };
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads && t < which.size(); ++t) pool.emplace_back(work);
+    for (unsigned t = 1; t < threads && t * kRun < which.size(); ++t) pool.emplace_back(work);
     work();
     for (auto& t : pool) t.join();
-    for (size_t k = 0; k < which.size(); ++k) ok[k] = ok_bytes[k] != 0;
+    return {ok_bytes.begin(), ok_bytes.end()};
 }
 
 }  // namespace oxpack::freeze

@@ -2,11 +2,11 @@
 // go into the blob, then reading, compiling and writing.
 #include "freeze/freezer.hpp"
 
-#include <zstd.h>
-
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
+#include <mutex>
 
 #include "core/error.hpp"
 #include "format/writer.hpp"
@@ -96,33 +96,39 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     auto secs = [](clock::time_point a) { return std::chrono::duration<double>(clock::now() - a).count(); };
     auto t_read = clock::now();
     if (opt.progress) opt.progress->phase("reading", total_bytes, true);
-    std::vector<std::string> data;
-    std::vector<bool> ok;
-    // Compress on the reading threads, while the bytes are in cache; one
-    // zstd context per thread. Only what got smaller is kept compressed.
-    std::vector<std::string> packed(to_read.size());
-    const bool zstd = opt.compression == format::Compression::Zstd;
-    auto compress = [&](size_t k, const std::string& raw) {
-        if (!zstd || raw.size() < 64) return;
-        struct Ctx {
-            ZSTD_CCtx* c = ZSTD_createCCtx();
-            std::vector<char> buf;
-            ~Ctx() { ZSTD_freeCCtx(c); }
+    // Compress on the reading threads, from the read buffer while it is in
+    // cache, exactly as the writer would; keep only the frame (and a digest
+    // for dedup) when it is smaller. Raw bytes are kept when stored as they
+    // are, and for the sources the compiler needs.
+    std::vector<std::string> data(to_read.size()), frame(to_read.size());
+    std::vector<format::RawDigest> digest(to_read.size());
+    std::vector<char> needs_raw(to_read.size(), 0);
+    for (size_t s : source_of) needs_raw[read_slot.at(s)] = 1;
+    format::WriteOptions wo;
+    wo.compression = opt.compression;
+    wo.level = opt.level;
+    wo.threads = opt.threads;
+    std::string compress_error;
+    std::mutex compress_error_mutex;
+    auto make_consumer = [&]() -> ItemConsumer {
+        auto z = std::make_shared<format::PayloadCompressor>(wo);
+        return [&, z](size_t k, std::string_view bytes) {
+            auto packed = z->compress(bytes);
+            if (!packed) {
+                std::lock_guard lock(compress_error_mutex);
+                compress_error = scan::item_location(scan, items[to_read[k]]) + ": " + packed.error().message;
+            } else if (!packed->empty()) {
+                frame[k].assign(*packed);
+                digest[k] = format::raw_digest(bytes);
+            }
+            if (packed && (packed->empty() || needs_raw[k])) data[k].assign(bytes);
+            if (opt.progress) opt.progress->advance(bytes.size());
         };
-        thread_local Ctx ctx;
-        ZSTD_CCtx_setParameter(ctx.c, ZSTD_c_compressionLevel, opt.level);
-        ZSTD_CCtx_setParameter(ctx.c, ZSTD_c_contentSizeFlag, 1);
-        ZSTD_CCtx_setParameter(ctx.c, ZSTD_c_checksumFlag, 0);
-        size_t bound = ZSTD_compressBound(raw.size());
-        if (ctx.buf.size() < bound) ctx.buf.resize(bound);
-        size_t n = ZSTD_compress2(ctx.c, ctx.buf.data(), ctx.buf.size(), raw.data(), raw.size());
-        if (!ZSTD_isError(n) && n < raw.size()) packed[k].assign(ctx.buf.data(), n);
     };
-    read_items(scan, to_read, data, ok, opt.threads, report, [&](uint64_t n) {
-        if (opt.progress) opt.progress->advance(n);
-    }, compress);
+    std::vector<bool> ok = read_items(scan, to_read, opt.threads, report, make_consumer);
+    if (!compress_error.empty()) throw Failure(Exit::Internal, compress_error);
     for (size_t k = 0; k < to_read.size(); ++k)
-        if (ok[k]) ++result.stats.files_read, result.stats.bytes_read += data[k].size();
+        if (ok[k]) ++result.stats.files_read, result.stats.bytes_read += frame[k].empty() ? data[k].size() : digest[k].size;
 
     result.stats.read_seconds = secs(t_read);
 
@@ -185,7 +191,8 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         if (!ok[slot]) continue;
         format::InputEntry e = base_entry(items[k]);
         e.data = std::move(data[slot]);
-        e.precompressed = std::move(packed[slot]);
+        e.precompressed = std::move(frame[slot]);
+        if (e.data.empty() && !e.precompressed.empty()) e.raw = digest[slot];
         entries.push_back(std::move(e));
     }
     for (size_t k = 0; k < jobs.size(); ++k) {
@@ -211,18 +218,14 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     info.created = opt.created;
     info.origin = opt.origin;
     for (const auto& r : scan.roots) info.roots.push_back({r.path, r.mtime_ns, r.size, r.type});
-    format::WriteOptions wo;
-    wo.compression = opt.compression;
-    wo.level = opt.level;
-    wo.threads = opt.threads;
     uint64_t raw_total = 0;
-    for (const auto& e : entries) raw_total += e.data.size();
+    for (const auto& e : entries) raw_total += e.raw ? e.raw->size : e.data.size();
     if (opt.progress) opt.progress->phase(opt.compression == format::Compression::None ? "writing" : "compressing",
                                           raw_total, true);
     if (opt.progress) wo.progress = [&](uint64_t d, uint64_t) { opt.progress->update(d); };
     result.stats.entries = entries.size();
-    result.bytes = unwrap(format::build_blob(info, std::move(entries), wo), Exit::BadInput);
-    result.stats.blob_bytes = result.bytes.size();
+    result.image = unwrap(format::assemble_blob(info, std::move(entries), wo), Exit::BadInput);
+    result.stats.blob_bytes = result.image.size();
     result.stats.build_seconds = secs(t_build);
     if (opt.progress) opt.progress->done();
     return result;

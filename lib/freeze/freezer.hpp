@@ -12,6 +12,7 @@
 
 #include "core/progress.hpp"
 #include "format/layout.hpp"
+#include "format/writer.hpp"
 #include "scan/interpreter.hpp"
 #include "scan/report.hpp"
 #include "scan/scanner.hpp"
@@ -40,7 +41,7 @@ struct FreezeStats {
 };
 
 struct FreezeOutput {
-    std::vector<unsigned char> bytes;
+    format::BlobImage image;
     FreezeStats stats;
 };
 

@@ -109,7 +109,7 @@ Action setup_freeze(CLI::App& app) {
         auto t1 = std::chrono::steady_clock::now();
         freeze::FreezeOutput out = freeze::freeze_scan(py, r, fo, report);
         auto t_write = std::chrono::steady_clock::now();
-        core::write_file_atomic(o->out, out.bytes);
+        core::write_file_atomic(o->out, out.image.pieces());
         auto t2 = std::chrono::steady_clock::now();
         progress.done();
         print_problems(report);
