@@ -58,31 +58,38 @@ bool same_payload(const InputEntry& a, const InputEntry& b) {
     return ra && rb && *ra == *rb;
 }
 
-struct DigestHash {
-    size_t operator()(const RawDigest& d) const { return static_cast<size_t>(d.hash_low); }
-};
-
-// Which entry owns the payload each entry shares (first in entry order), and
-// the owners in entry order.
+// Which entry owns the payload each entry shares (the first with equal raw
+// bytes, in entry order), and the owners in entry order. Entries are grouped
+// by digest; equal digests are confirmed by same_payload.
 void dedup(const std::vector<InputEntry>& entries, bool enabled, std::vector<uint32_t>& owner,
            std::vector<uint32_t>& unique) {
     const auto n = static_cast<uint32_t>(entries.size());
     owner.resize(n);
-    std::unordered_map<RawDigest, std::vector<uint32_t>, DigestHash> by_digest;
-    for (uint32_t i = 0; i < n; ++i) {
-        owner[i] = i;
-        if (enabled) {
-            const InputEntry& e = entries[i];
-            auto& bucket = by_digest[e.raw ? *e.raw : raw_digest(e.data)];
-            auto it = std::find_if(bucket.begin(), bucket.end(), [&](uint32_t j) { return same_payload(entries[j], e); });
-            if (it != bucket.end()) {
-                owner[i] = *it;
-                continue;
+    for (uint32_t i = 0; i < n; ++i) owner[i] = i;
+    if (enabled) {
+        std::vector<std::pair<RawDigest, uint32_t>> ids(n);
+        for (uint32_t i = 0; i < n; ++i) ids[i] = {entries[i].raw ? *entries[i].raw : raw_digest(entries[i].data), i};
+        std::sort(ids.begin(), ids.end(), [](const auto& a, const auto& b) {
+            return std::tie(a.first.size, a.first.hash_low, a.first.hash_high, a.second) <
+                   std::tie(b.first.size, b.first.hash_low, b.first.hash_high, b.second);
+        });
+        for (size_t lo = 0, hi; lo < n; lo = hi) {
+            for (hi = lo + 1; hi < n && ids[hi].first == ids[lo].first; ++hi) {
             }
-            bucket.push_back(i);
+            for (size_t a = lo + 1; a < hi; ++a) {  // members in entry order: owners come first
+                const uint32_t i = ids[a].second;
+                for (size_t b = lo; b < a; ++b) {
+                    const uint32_t j = ids[b].second;
+                    if (owner[j] == j && same_payload(entries[j], entries[i])) {
+                        owner[i] = j;
+                        break;
+                    }
+                }
+            }
         }
-        unique.push_back(i);
     }
+    for (uint32_t i = 0; i < n; ++i)
+        if (owner[i] == i) unique.push_back(i);
 }
 
 // Turns each owner's input into its Stored form, on `threads` threads (one
@@ -151,9 +158,11 @@ Result<void> store_all(std::vector<InputEntry>& entries, std::vector<Stored>& ou
     return {};
 }
 
+// Names, each stored once. Views into the entries, which outlive the table.
 class StringTable {
 public:
-    uint32_t add(const std::string& s) {
+    explicit StringTable(size_t expected) { index_.reserve(expected); }
+    uint32_t add(std::string_view s) {
         auto [it, inserted] = index_.try_emplace(s, static_cast<uint32_t>(bytes_.size()));
         if (inserted) bytes_.insert(bytes_.end(), s.begin(), s.end());
         return it->second;
@@ -161,7 +170,7 @@ public:
     const std::vector<unsigned char>& bytes() const { return bytes_; }
 
 private:
-    std::unordered_map<std::string, uint32_t> index_;
+    std::unordered_map<std::string_view, uint32_t> index_;
     std::vector<unsigned char> bytes_;
 };
 
@@ -219,9 +228,10 @@ std::vector<unsigned char> BlobImage::bytes() const {
 
 Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> entries, const WriteOptions& options) {
     // The ordered view: (space, key, kind, path). Equal keys form a group.
-    std::sort(entries.begin(), entries.end(), [](const InputEntry& a, const InputEntry& b) {
+    auto before = [](const InputEntry& a, const InputEntry& b) {
         return std::tie(a.space, a.key, a.kind, a.path) < std::tie(b.space, b.key, b.kind, b.path);
-    });
+    };
+    if (!std::is_sorted(entries.begin(), entries.end(), before)) std::sort(entries.begin(), entries.end(), before);
     if (entries.size() >= kEmptySlot) return Error{ErrorCode::Invalid, "too many entries"};
     for (size_t i = 0; i < entries.size(); ++i) {
         const InputEntry& e = entries[i];
@@ -244,7 +254,7 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     if (auto r = store_all(entries, stored, unique, options); !r) return r.error();
 
     // Strings: keys first in entry order, then paths (deterministic offsets).
-    StringTable strings;
+    StringTable strings(2 * n);
     std::vector<uint32_t> key_off(n), path_off(n);
     for (size_t i = 0; i < n; ++i) key_off[i] = strings.add(entries[i].key);
     for (size_t i = 0; i < n; ++i) path_off[i] = strings.add(entries[i].path);
