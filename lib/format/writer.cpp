@@ -27,7 +27,7 @@ constexpr unsigned char kZeros[kAlign] = {};
 // One payload as the file stores it (owners only).
 struct Stored {
     Compression compression = Compression::None;
-    std::string bytes;      // the stored bytes: raw, or one zstd frame
+    PayloadBytes bytes;     // the stored bytes: raw, or one zstd frame
     uint64_t raw_size = 0;
     uint64_t checksum = 0;  // of `bytes`
 };
@@ -35,7 +35,7 @@ struct Stored {
 uint64_t raw_size_of(const InputEntry& e) { return e.raw ? e.raw->size : e.data.size(); }
 
 // A caller's frame must be one zstd frame that declares the raw size and is smaller.
-bool frame_fits(const std::string& frame, uint64_t raw_size) {
+bool frame_fits(std::string_view frame, uint64_t raw_size) {
     return ZSTD_getFrameContentSize(frame.data(), frame.size()) == raw_size && frame.size() < raw_size;
 }
 
@@ -43,7 +43,8 @@ bool frame_fits(const std::string& frame, uint64_t raw_size) {
 std::optional<std::string_view> raw_bytes(const InputEntry& e, std::string& scratch) {
     if (!e.raw) return std::string_view(e.data);
     scratch.resize(e.raw->size);
-    size_t n = ZSTD_decompress(scratch.data(), scratch.size(), e.precompressed.data(), e.precompressed.size());
+    std::string_view frame = e.precompressed.view();
+    size_t n = ZSTD_decompress(scratch.data(), scratch.size(), frame.data(), frame.size());
     if (ZSTD_isError(n) || n != scratch.size()) return std::nullopt;
     return std::string_view(scratch);
 }
@@ -52,7 +53,7 @@ std::optional<std::string_view> raw_bytes(const InputEntry& e, std::string& scra
 // frames decode to equal bytes; anything else is compared raw.
 bool same_payload(const InputEntry& a, const InputEntry& b) {
     if (!a.raw && !b.raw) return a.data == b.data;
-    if (a.raw && b.raw && a.precompressed == b.precompressed) return true;
+    if (a.raw && b.raw && a.precompressed.view() == b.precompressed.view()) return true;
     std::string sa, sb;
     auto ra = raw_bytes(a, sa), rb = raw_bytes(b, sb);
     return ra && rb && *ra == *rb;
@@ -111,26 +112,29 @@ Result<void> store_all(std::vector<InputEntry>& entries, std::vector<Stored>& ou
     auto store = [&](InputEntry& e, Stored& s, PayloadCompressor& z) -> std::string {
         s.raw_size = raw_size_of(e);
         if (e.raw || (zstd && !e.precompressed.empty())) {
-            if (!frame_fits(e.precompressed, s.raw_size)) return e.path + ": precompressed payload does not match its data";
+            if (!frame_fits(e.precompressed.view(), s.raw_size))
+                return e.path + ": precompressed payload does not match its data";
             if (zstd) {
                 s.compression = Compression::Zstd;
                 s.bytes = std::move(e.precompressed);
-            } else if (!raw_bytes(e, s.bytes)) {  // stored uncompressed: the raw bytes back from the frame
-                return e.path + ": precompressed payload does not decompress";
+            } else {  // stored uncompressed: the raw bytes back from the frame
+                std::string raw;
+                if (!raw_bytes(e, raw)) return e.path + ": precompressed payload does not decompress";
+                s.bytes = std::move(raw);
             }
         } else {
             auto frame = z.compress(e.data);
             if (!frame) return e.path + ": " + frame.error().message;
             if (!frame->empty()) {
                 s.compression = Compression::Zstd;
-                s.bytes.assign(*frame);
+                s.bytes = std::string(*frame);
             } else {
                 s.bytes = std::move(e.data);
             }
         }
         std::string().swap(e.data);
-        std::string().swap(e.precompressed);
-        s.checksum = checksum(s.bytes.data(), s.bytes.size());
+        e.precompressed = {};
+        s.checksum = checksum(s.bytes.view().data(), s.bytes.size());
         return {};
     };
     auto work = [&] {
@@ -179,25 +183,40 @@ private:
 PayloadCompressor::PayloadCompressor(const WriteOptions& options)
     : compression_(options.compression), level_(options.level), min_size_(options.min_compress_size) {}
 
-PayloadCompressor::~PayloadCompressor() { ZSTD_freeCCtx(cctx_); }
+PayloadCompressor::~PayloadCompressor() {
+    ZSTD_freeCCtx(small_);
+    ZSTD_freeCCtx(large_);
+}
+
+size_t PayloadCompressor::max_frame_size(size_t raw_size) const {
+    return compression_ == Compression::Zstd && raw_size >= min_size_ ? ZSTD_compressBound(raw_size) : 0;
+}
+
+Result<size_t> PayloadCompressor::compress_to(std::string_view raw, char* dst, size_t capacity) {
+    if (compression_ != Compression::Zstd || raw.size() < min_size_) return size_t{0};
+    constexpr size_t kSmall = 128 << 10;  // zstd's parameter tiers: <= 16K, <= 128K, <= 256K, more
+    ZSTD_CCtx*& cctx = raw.size() <= kSmall ? small_ : large_;
+    if (cctx == nullptr) {
+        if ((cctx = ZSTD_createCCtx()) == nullptr) return Error{ErrorCode::Io, "cannot create a zstd context"};
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level_);
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);  // the entry has its own
+    }
+    size_t n = ZSTD_compress2(cctx, dst, capacity, raw.data(), raw.size());
+    if (ZSTD_isError(n)) return Error{ErrorCode::Invalid, std::string("zstd: ") + ZSTD_getErrorName(n)};
+    return n < raw.size() ? n : 0;  // keep only what actually got smaller
+}
 
 Result<std::string_view> PayloadCompressor::compress(std::string_view raw) {
-    if (compression_ != Compression::Zstd || raw.size() < min_size_) return std::string_view();
-    if (cctx_ == nullptr) {
-        if ((cctx_ = ZSTD_createCCtx()) == nullptr) return Error{ErrorCode::Io, "cannot create a zstd context"};
-        ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level_);
-        ZSTD_CCtx_setParameter(cctx_, ZSTD_c_contentSizeFlag, 1);
-        ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 0);  // the entry has its own
-    }
-    const size_t bound = ZSTD_compressBound(raw.size());
+    const size_t bound = max_frame_size(raw.size());
+    if (bound == 0) return std::string_view();
     if (buf_size_ < bound) {
         buf_size_ = std::max(bound, buf_size_ + buf_size_ / 2);
         buf_ = std::make_unique_for_overwrite<char[]>(buf_size_);
     }
-    size_t n = ZSTD_compress2(cctx_, buf_.get(), buf_size_, raw.data(), raw.size());
-    if (ZSTD_isError(n)) return Error{ErrorCode::Invalid, std::string("zstd: ") + ZSTD_getErrorName(n)};
-    if (n >= raw.size()) return std::string_view();  // keep only what actually got smaller
-    return std::string_view(buf_.get(), n);
+    auto n = compress_to(raw, buf_.get(), buf_size_);
+    if (!n) return n.error();
+    return std::string_view(buf_.get(), *n);
 }
 
 RawDigest raw_digest(std::string_view raw) {
@@ -210,8 +229,9 @@ std::vector<std::span<const unsigned char>> BlobImage::pieces() const {
     out.reserve(1 + 2 * payloads_.size());
     out.emplace_back(index_);
     for (const auto& p : payloads_) {
-        if (!p.empty()) out.emplace_back(reinterpret_cast<const unsigned char*>(p.data()), p.size());
-        if (size_t pad = align_up(p.size(), kAlign) - p.size()) out.emplace_back(kZeros, pad);
+        std::string_view v = p.view();
+        if (!v.empty()) out.emplace_back(reinterpret_cast<const unsigned char*>(v.data()), v.size());
+        if (size_t pad = align_up(v.size(), kAlign) - v.size()) out.emplace_back(kZeros, pad);
     }
     return out;
 }
@@ -343,10 +363,10 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     XXH3_64bits_reset(&payload_state);
     image.payloads_.reserve(order.size());
     for (uint32_t i : order) {
-        std::string& bytes = stored[i].bytes;
+        std::string_view bytes = stored[i].bytes.view();
         XXH3_64bits_update(&payload_state, bytes.data(), bytes.size());
         XXH3_64bits_update(&payload_state, kZeros, align_up(bytes.size(), kAlign) - bytes.size());
-        image.payloads_.push_back(std::move(bytes));
+        image.payloads_.push_back(std::move(stored[i].bytes));
     }
 
     // Header, checksums last.

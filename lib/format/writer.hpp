@@ -30,6 +30,27 @@ struct RawDigest {
 
 RawDigest raw_digest(std::string_view raw);
 
+// Payload bytes an entry owns, or borrows: a caller that keeps payloads in
+// its own storage (e.g. an arena of compressed frames) lends them, and keeps
+// that storage alive as long as the BlobImage built from them.
+class PayloadBytes {
+public:
+    PayloadBytes() = default;
+    PayloadBytes(std::string owned) : owned_(std::move(owned)) {}
+    static PayloadBytes borrow(std::string_view bytes) {
+        PayloadBytes b;
+        b.borrowed_ = bytes;
+        return b;
+    }
+    std::string_view view() const { return borrowed_ ? *borrowed_ : std::string_view(owned_); }
+    size_t size() const { return view().size(); }
+    bool empty() const { return view().empty(); }
+
+private:
+    std::string owned_;
+    std::optional<std::string_view> borrowed_;
+};
+
 struct InputEntry {
     Space space = Space::Module;
     Kind kind = Kind::Source;
@@ -40,9 +61,9 @@ struct InputEntry {
     std::string data;         // the payload's raw bytes (empty when `raw` is set)
     // Optional: the raw bytes already compressed by the caller as one zstd
     // frame (used when WriteOptions::compression is Zstd), so a caller can
-    // compress while it reads. Empty: the writer compresses (or stores)
-    // `data` itself.
-    std::string precompressed;
+    // compress while it reads (PayloadCompressor makes the frame the writer
+    // would). Empty: the writer compresses (or stores) `data` itself.
+    PayloadBytes precompressed;
     // Set, with `precompressed`, when the caller kept only the frame: `data`
     // stays empty and `raw` = raw_digest(raw bytes). The blob is byte for
     // byte the one the same entry with `data` would give: dedup stays exact
@@ -77,12 +98,21 @@ public:
     // reuses; empty when it stores `raw` as it is (compression off, smaller
     // than min_compress_size, or not smaller compressed).
     Result<std::string_view> compress(std::string_view raw);
+    // The same, written to `dst` (capacity >= max_frame_size(raw.size())):
+    // the frame's size, or 0 when `raw` is stored as it is.
+    Result<size_t> compress_to(std::string_view raw, char* dst, size_t capacity);
+    // Room compress_to needs for `raw_size` bytes (0 when it never compresses them).
+    size_t max_frame_size(size_t raw_size) const;
 
 private:
     Compression compression_;
     int level_;
     size_t min_size_;
-    ZSTD_CCtx_s* cctx_ = nullptr;
+    // Two contexts: small payloads and the rest. zstd sizes its tables to
+    // each input and shrinks them after many small ones, so one context fed
+    // both keeps reallocating (and page-faulting) them. Same frames either way.
+    ZSTD_CCtx_s* small_ = nullptr;
+    ZSTD_CCtx_s* large_ = nullptr;
     std::unique_ptr<char[]> buf_;  // reused: a fresh buffer per payload costs more in page faults than compressing
     size_t buf_size_ = 0;
 };
@@ -101,7 +131,7 @@ public:
 private:
     friend Result<BlobImage> assemble_blob(const BlobInfo&, std::vector<InputEntry>, const WriteOptions&);
     std::vector<unsigned char> index_;   // [0, payload_offset): header and index region
-    std::vector<std::string> payloads_;  // stored bytes in file order; each padded to kAlign
+    std::vector<PayloadBytes> payloads_;  // stored bytes in file order; each padded to kAlign
     uint64_t size_ = 0;
 };
 

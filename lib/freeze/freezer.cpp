@@ -12,6 +12,7 @@
 #include "format/writer.hpp"
 #include "freeze/compiler.hpp"
 #include "freeze/file_reader.hpp"
+#include "freeze/frame_arena.hpp"
 
 namespace oxpack::freeze {
 namespace {
@@ -97,10 +98,11 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     auto t_read = clock::now();
     if (opt.progress) opt.progress->phase("reading", total_bytes, true);
     // Compress on the reading threads, from the read buffer while it is in
-    // cache, exactly as the writer would; keep only the frame (and a digest
-    // for dedup) when it is smaller. Raw bytes are kept when stored as they
-    // are, and for the sources the compiler needs.
-    std::vector<std::string> data(to_read.size()), frame(to_read.size());
+    // cache, exactly as the writer would; keep only the frame (in the
+    // arena) and a digest for dedup when it is smaller. Raw bytes are kept
+    // when stored as they are, and for the sources the compiler needs.
+    std::vector<std::string> data(to_read.size());
+    std::vector<std::string_view> frame(to_read.size());
     std::vector<format::RawDigest> digest(to_read.size());
     std::vector<char> needs_raw(to_read.size(), 0);
     for (size_t s : source_of) needs_raw[read_slot.at(s)] = 1;
@@ -108,20 +110,29 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     wo.compression = opt.compression;
     wo.level = opt.level;
     wo.threads = opt.threads;
+    result.frames = std::make_unique<FrameArena>();
     std::string compress_error;
     std::mutex compress_error_mutex;
     auto make_consumer = [&]() -> ItemConsumer {
-        auto z = std::make_shared<format::PayloadCompressor>(wo);
-        return [&, z](size_t k, std::string_view bytes) {
-            auto packed = z->compress(bytes);
+        struct State {
+            State(const format::WriteOptions& o, FrameArena& a) : compressor(o), cursor(a) {}
+            format::PayloadCompressor compressor;
+            FrameArena::Cursor cursor;
+        };
+        auto st = std::make_shared<State>(wo, *result.frames);
+        return [&, st](size_t k, std::string_view bytes) {
+            size_t room = st->compressor.max_frame_size(bytes.size());
+            auto packed = st->compressor.compress_to(bytes, room ? st->cursor.reserve(room) : nullptr, room);
             if (!packed) {
                 std::lock_guard lock(compress_error_mutex);
                 compress_error = scan::item_location(scan, items[to_read[k]]) + ": " + packed.error().message;
-            } else if (!packed->empty()) {
-                frame[k].assign(*packed);
+                return;
+            }
+            if (*packed > 0) {
+                frame[k] = st->cursor.commit(*packed);
                 digest[k] = format::raw_digest(bytes);
             }
-            if (packed && (packed->empty() || needs_raw[k])) data[k].assign(bytes);
+            if (*packed == 0 || needs_raw[k]) data[k].assign(bytes);
             if (opt.progress) opt.progress->advance(bytes.size());
         };
     };
@@ -191,7 +202,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         if (!ok[slot]) continue;
         format::InputEntry e = base_entry(items[k]);
         e.data = std::move(data[slot]);
-        e.precompressed = std::move(frame[slot]);
+        if (!frame[slot].empty()) e.precompressed = format::PayloadBytes::borrow(frame[slot]);
         if (e.data.empty() && !e.precompressed.empty()) e.raw = digest[slot];
         entries.push_back(std::move(e));
     }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 #include "core/progress.hpp"
 #include "format/layout.hpp"
 #include "format/writer.hpp"
+#include "freeze/frame_arena.hpp"
 #include "scan/interpreter.hpp"
 #include "scan/report.hpp"
 #include "scan/scanner.hpp"
@@ -41,6 +43,7 @@ struct FreezeStats {
 };
 
 struct FreezeOutput {
+    std::unique_ptr<FrameArena> frames;  // compressed payloads the image refers to
     format::BlobImage image;
     FreezeStats stats;
 };

@@ -102,6 +102,7 @@ Action setup_freeze(CLI::App& app) {
 
         auto t0 = std::chrono::steady_clock::now();
         scan::Interpreter py = scan::probe_interpreter(o->scan.python);
+        auto t_probed = std::chrono::steady_clock::now();
         spdlog::info("target: {}", py.describe());
         scan::Report report;
         if (progress.active()) progress.phase("scanning", 0);
@@ -133,6 +134,7 @@ Action setup_freeze(CLI::App& app) {
                         {"shadowed", r.shadowed.size()},
                         {"skipped", report.skipped_count()},
                         {"excluded", r.stats.excluded_files},
+                        {"probe_seconds", secs(t0, t_probed)},  // part of scan_seconds
                         {"scan_seconds", secs(t0, t1)},
                         {"read_seconds", s.read_seconds},
                         {"compile_seconds", s.compile_seconds},
