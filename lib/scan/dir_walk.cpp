@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -17,9 +19,15 @@
 namespace oxpack::scan {
 namespace {
 
+std::string other_root_note(const std::string& root) {
+    return "is a sys.path entry of its own; not walked as part of " + root;
+}
+
 struct Walker {
     const WalkOptions& options;
     Report& report;
+    std::vector<WalkedDir>* seen = nullptr;
+    std::mutex seen_mutex;
 
     // Reads the first bytes of a .pyc (at most 16).
     std::string read_head(int dirfd, const char* name) {
@@ -77,8 +85,12 @@ struct Walker {
             c.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
             if (S_ISDIR(st.st_mode)) {
                 std::pair<dev_t, ino_t> id{st.st_dev, st.st_ino};
+                if (seen) {
+                    std::lock_guard lock(seen_mutex);
+                    seen->push_back({st.st_dev, st.st_ino, child_path});
+                }
                 if (options.other_roots.count(id)) {
-                    report.note(child_path, "is a sys.path entry of its own; not walked as part of " + root_path);
+                    report.note(child_path, other_root_note(root_path));
                     continue;
                 }
                 bool loop = false;
@@ -118,7 +130,7 @@ struct Walker {
 
 }  // namespace
 
-Node walk_directory(const std::string& root, const WalkOptions& options, Report& report) {
+Node walk_directory(const std::string& root, const WalkOptions& options, Report& report, std::vector<WalkedDir>* seen) {
     Node top;
     top.is_dir = true;
     struct stat st;
@@ -129,7 +141,7 @@ Node walk_directory(const std::string& root, const WalkOptions& options, Report&
         return top;
     }
     top.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    Walker w{options, report};
+    Walker w{options, report, seen};
     w.root_path = root;
     // Top level: list it here, then walk its subdirectories in parallel.
     std::vector<std::pair<size_t, int>> deferred;
@@ -155,6 +167,40 @@ Node walk_directory(const std::string& root, const WalkOptions& options, Report&
     for (auto& t : pool) t.join();
     top.sort_children();
     return top;
+}
+
+void prune_walk(Node& tree, const std::string& root, std::vector<WalkedDir> seen,
+                const std::set<std::pair<dev_t, ino_t>>& other_roots, const Report& walk_report, Report& report) {
+    // Parents before children: a directory below a removed one was never reached.
+    std::sort(seen.begin(), seen.end(), [](const WalkedDir& a, const WalkedDir& b) { return a.path < b.path; });
+    auto below = [](const std::string& path, const std::string& dir) {
+        return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+    };
+    std::vector<std::string> removed;
+    auto pruned = [&](const std::string& path) {
+        return std::any_of(removed.begin(), removed.end(),
+                           [&](const std::string& r) { return path == r || below(path, r); });
+    };
+    for (const WalkedDir& d : seen) {
+        if (!other_roots.count({d.dev, d.ino}) || pruned(d.path)) continue;
+        removed.push_back(d.path);
+        report.note(d.path, other_root_note(root));
+        // Unlink it from the tree (it may be absent: the walk could not enter it).
+        Node* parent = &tree;
+        std::string_view rel = std::string_view(d.path).substr(root.size() + 1);
+        for (size_t slash; parent && (slash = rel.find('/')) != std::string_view::npos; rel.remove_prefix(slash + 1)) {
+            auto it = std::find_if(parent->children.begin(), parent->children.end(),
+                                   [&](const Node& c) { return c.is_dir && c.name == rel.substr(0, slash); });
+            parent = it == parent->children.end() ? nullptr : &*it;
+        }
+        if (parent)
+            std::erase_if(parent->children, [&](const Node& c) { return c.is_dir && c.name == rel; });
+    }
+    for (const Problem& p : walk_report.sorted()) {
+        if (pruned(p.path)) continue;
+        if (p.skipped) report.problem(p.path, p.what);
+        else report.note(p.path, p.what);
+    }
 }
 
 }  // namespace oxpack::scan

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "scan/report.hpp"
 #include "scan/tree.hpp"
@@ -23,7 +24,24 @@ struct WalkOptions {
     unsigned threads = 0;  // 0: one per core
 };
 
+// A directory the walk came to (entered or not), as identified by stat.
+struct WalkedDir {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    std::string path;  // absolute, as walked (through symlinks)
+};
+
 // Walks `root` (an absolute path to a directory). Problems go to `report`.
-Node walk_directory(const std::string& root, const WalkOptions& options, Report& report);
+// With `seen`, every directory met below the root is recorded there.
+Node walk_directory(const std::string& root, const WalkOptions& options, Report& report,
+                    std::vector<WalkedDir>* seen = nullptr);
+
+// Turns a walk of `root` made without WalkOptions::other_roots into the
+// walk with them: the directories of `seen` that are `other_roots` are
+// removed from `tree` with the note walk_directory gives them, and the
+// reports of `walk_report` (that walk's problems) are replayed into
+// `report`, but for those at or below a removed directory.
+void prune_walk(Node& tree, const std::string& root, std::vector<WalkedDir> seen,
+                const std::set<std::pair<dev_t, ino_t>>& other_roots, const Report& walk_report, Report& report);
 
 }  // namespace oxpack::scan

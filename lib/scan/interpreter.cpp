@@ -100,4 +100,8 @@ Interpreter probe_interpreter(const std::string& python) {
     return it;
 }
 
+std::shared_future<Interpreter> probe_interpreter_async(const std::string& python) {
+    return std::async(std::launch::async, probe_interpreter, python).share();
+}
+
 }  // namespace oxpack::scan

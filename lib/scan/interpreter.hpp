@@ -2,6 +2,7 @@
 // and the freeze need (version, bytecode magic, suffixes, sys.path...).
 #pragma once
 
+#include <future>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,9 @@ struct Interpreter {
 // Runs `python` once. Throws oxpack::Failure(Exit::BadInput) naming the
 // interpreter when it cannot run or is not a usable CPython >= 3.8.
 Interpreter probe_interpreter(const std::string& python);
+
+// probe_interpreter on a thread of its own: get() waits for the result
+// (or rethrows the Failure), so the caller can work meanwhile.
+std::shared_future<Interpreter> probe_interpreter_async(const std::string& python);
 
 }  // namespace oxpack::scan

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <set>
 
 #include "core/error.hpp"
@@ -47,6 +49,24 @@ TargetTags target_tags(const Interpreter& py) {
         t.glibc_minor = dot == std::string::npos ? 0 : std::atoi(v.c_str() + dot + 1);
     }
     return t;
+}
+
+// The wheels of a directory that holds wheels and nothing importable, sorted;
+// empty for any other directory.
+std::vector<std::string> wheels_only(const std::string& path) {
+    std::vector<std::string> wheels;
+    bool other = false;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(path, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        std::string name = it->path().filename().string();
+        if (ends_with(name, ".whl") && it->is_regular_file(ec)) wheels.push_back(it->path().string());
+        else if (ends_with(name, ".py") || ends_with(name, ".dist-info") || ends_with(name, ".egg-info") ||
+                 ends_with(name, ".so") || (it->is_directory(ec) && fs::exists(it->path() / "__init__.py", ec)))
+            other = true;
+    }
+    if (other) return {};
+    std::sort(wheels.begin(), wheels.end());
+    return wheels;
 }
 
 class RootCollector {
@@ -96,20 +116,9 @@ public:
 
     // A directory holding wheels and nothing importable: each wheel is a root.
     bool wheel_directory(const std::string& path) {
-        std::vector<std::string> wheels;
-        bool other = false;
-        std::error_code ec;
-        for (auto it = fs::directory_iterator(path, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-            std::string name = it->path().filename().string();
-            if (ends_with(name, ".whl") && it->is_regular_file(ec)) wheels.push_back(it->path().string());
-            else if (ends_with(name, ".py") || ends_with(name, ".dist-info") || ends_with(name, ".egg-info") ||
-                     ends_with(name, ".so") || (it->is_directory(ec) && fs::exists(it->path() / "__init__.py", ec)))
-                other = true;
-        }
-        if (wheels.empty() || other) return false;
-        std::sort(wheels.begin(), wheels.end());
+        std::vector<std::string> wheels = wheels_only(path);
         for (const auto& w : wheels) add(w, "wheel directory " + path, false);
-        return true;
+        return !wheels.empty();
     }
 
     std::vector<ScanRoot>& roots() { return roots_; }
@@ -196,14 +205,36 @@ void count_foreign_pycs(const Node& n, const std::string& tag, ScanStats& stats)
     }
 }
 
-}  // namespace
+// Directory roots walked while the interpreter is still being probed.
+struct WalkAhead {
+    std::string path;  // normalized, as RootCollector names the root
+    Node tree;
+    std::vector<WalkedDir> seen;
+    Report report;     // the walk's problems, replayed once pruned
+};
 
-std::string item_location(const ScanResult& scan, const Item& item) {
-    const ScanRoot& r = scan.roots[item.root];
-    return item.member >= 0 ? r.path + "!" + item.path : r.path + "/" + item.path;
+// Walks the explicit PATHs that are directory roots, as walk_directory
+// would with no other roots to avoid (prune_walk corrects that later).
+std::vector<std::unique_ptr<WalkAhead>> walk_ahead(const ScanOptions& options) {
+    std::vector<std::unique_ptr<WalkAhead>> out;
+    std::set<std::string> seen;
+    WalkOptions wo;
+    wo.threads = options.threads;
+    for (const auto& p : options.paths) {
+        std::string path = normalize(p);
+        struct stat st;
+        if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || !seen.insert(real(path)).second) continue;
+        if (!wheels_only(path).empty()) continue;  // a wheel directory: its wheels are the roots
+        auto w = std::make_unique<WalkAhead>();
+        w->path = path;
+        w->tree = walk_directory(path, wo, w->report, &w->seen);
+        out.push_back(std::move(w));
+    }
+    return out;
 }
 
-ScanResult scan_environment(const Interpreter& py, const ScanOptions& options, Report& report) {
+ScanResult scan_with(const Interpreter& py, const ScanOptions& options, Report& report,
+                     std::vector<std::unique_ptr<WalkAhead>> ahead) {
     RootCollector collect(py, options, report);
     if (options.paths.empty())
         for (const auto& p : py.sys_path) collect.add(p, "sys.path", false);
@@ -231,7 +262,15 @@ ScanResult scan_environment(const Interpreter& py, const ScanOptions& options, R
             wo.other_roots = all_roots;
             struct stat st;
             if (::stat(r.path.c_str(), &st) == 0) wo.other_roots.erase({st.st_dev, st.st_ino});
-            r.tree = walk_directory(r.path, wo, report);
+            auto walked = std::find_if(ahead.begin(), ahead.end(), [&](const auto& w) { return w && w->path == r.path; });
+            if (walked != ahead.end()) {
+                WalkAhead& w = **walked;
+                prune_walk(w.tree, w.path, std::move(w.seen), wo.other_roots, w.report, report);
+                r.tree = std::move(w.tree);
+                walked->reset();
+            } else {
+                r.tree = walk_directory(r.path, wo, report);
+            }
             // .pth files, in name order as site reads them.
             std::vector<std::string> pths;
             for (const auto& c : r.tree.children)
@@ -274,6 +313,23 @@ ScanResult scan_environment(const Interpreter& py, const ScanOptions& options, R
     std::sort(result.shadowed.begin(), result.shadowed.end(),
               [](const Shadowed& a, const Shadowed& b) { return std::tie(a.name, a.path) < std::tie(b.name, b.path); });
     return result;
+}
+
+}  // namespace
+
+std::string item_location(const ScanResult& scan, const Item& item) {
+    const ScanRoot& r = scan.roots[item.root];
+    return item.member >= 0 ? r.path + "!" + item.path : r.path + "/" + item.path;
+}
+
+ScanResult scan_environment(const Interpreter& python, const ScanOptions& options, Report& report) {
+    return scan_with(python, options, report, {});
+}
+
+ScanResult scan_environment(const std::shared_future<Interpreter>& python, const ScanOptions& options,
+                            Report& report) {
+    auto ahead = walk_ahead(options);
+    return scan_with(python.get(), options, report, std::move(ahead));
 }
 
 }  // namespace oxpack::scan

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,6 +92,13 @@ struct ScanResult {
 
 // Throws oxpack::Failure(BadInput) when an explicit path does not exist.
 ScanResult scan_environment(const Interpreter& python, const ScanOptions& options, Report& report);
+
+// The same while the interpreter is still being probed (see
+// probe_interpreter_async): the explicit directory PATHs are walked
+// meanwhile, then corrected for what the interpreter says (its sys.path
+// entries inside them are not walked), so the result is the same.
+ScanResult scan_environment(const std::shared_future<Interpreter>& python, const ScanOptions& options,
+                            Report& report);
 
 // Where an item's bytes live, for messages: "/abs/path" or "/x.whl!member".
 std::string item_location(const ScanResult& scan, const Item& item);

@@ -79,3 +79,23 @@ TEST_CASE("atomic_file: an impossible target fails with Exit::Io naming it") {
     CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"taken"});
     CHECK(fs::exists(dir / "taken" / "child"));
 }
+
+TEST_CASE("atomic_file: a file written from pieces (more than IOV_MAX, empty ones, past the writeback chunk)") {
+    test::TempDir dir;
+    auto target = (dir / "out.oxr").string();
+    std::vector<std::vector<unsigned char>> storage;
+    for (int i = 0; i < 5000; ++i) storage.emplace_back(static_cast<size_t>(i % 7 == 0 ? 0 : 1 + (i * 37) % 4000), static_cast<unsigned char>(i));
+    storage.emplace_back(9u << 20, 'B');  // one piece bigger than the writeback chunk
+    storage.emplace_back(3, 'e');
+    std::vector<std::span<const unsigned char>> pieces;
+    std::vector<unsigned char> joined;
+    for (const auto& s : storage) {
+        pieces.emplace_back(s);
+        joined.insert(joined.end(), s.begin(), s.end());
+    }
+    core::write_file_atomic(target, pieces);
+    CHECK(test::read_bytes(target) == joined);
+    CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"out.oxr"});
+    core::write_file_atomic(target, std::span<const std::span<const unsigned char>>{});  // no pieces: empty file
+    CHECK(fs::file_size(target) == 0);
+}

@@ -271,3 +271,173 @@ TEST_CASE("writer: progress is reported up to the total") {
     CHECK(last_total == 8000);
     CHECK(last_done == 8000);
 }
+
+namespace {
+
+// Entries of every size class (tiny, incompressible, text of each zstd
+// tier), with duplicates, as the raw-data form.
+std::vector<InputEntry> mixed_payloads() {
+    std::vector<InputEntry> es;
+    std::mt19937 rng(7);
+    auto text = [&](size_t n) {
+        std::string s;
+        while (s.size() < n) s += "def f" + std::to_string(rng() % 1000) + "(x): return x * " + std::to_string(rng() % 97) + "\n";
+        s.resize(n);
+        return s;
+    };
+    std::string noise(5000, '\0');
+    for (auto& c : noise) c = static_cast<char>(rng());
+    const std::vector<std::string> bodies = {"", "x = 1\n", text(63), text(64), text(3000), noise, text(20000),
+                                             text(200000), text(300000)};
+    for (size_t i = 0; i < bodies.size(); ++i) {
+        es.push_back(module("m" + std::to_string(i), bodies[i]));
+        es.push_back(module("dup" + std::to_string(i), bodies[i]));  // same payload: stored once
+    }
+    es.push_back(test::entry(Space::Resource, Kind::Resource, "pkg/data.bin", text(20000)));  // unique
+    return es;
+}
+
+// The same entries, compressed ahead with PayloadCompressor; `keep_raw`:
+// frames beside their data (the old form), else frames and digests only.
+std::vector<InputEntry> precompress(std::vector<InputEntry> es, const WriteOptions& wo, bool keep_raw) {
+    PayloadCompressor z(wo);
+    for (auto& e : es) {
+        auto frame = z.compress(e.data);
+        REQUIRE(frame.ok());
+        if (frame->empty()) continue;  // stored raw: the entry keeps its data
+        e.precompressed = std::string(*frame);
+        if (!keep_raw) {
+            e.raw = raw_digest(e.data);
+            e.data.clear();
+        }
+    }
+    return es;
+}
+
+}  // namespace
+
+TEST_CASE("writer: entries compressed ahead (with or without their raw bytes) give the same blob as raw ones") {
+    for (int level : {1, 3, 9}) {
+        CAPTURE(level);
+        WriteOptions wo;
+        wo.compression = Compression::Zstd;
+        wo.level = level;
+        const auto raw = test::must_build(test::sample_info(), mixed_payloads(), wo);
+        CHECK(test::must_build(test::sample_info(), precompress(mixed_payloads(), wo, true), wo) == raw);
+        CHECK(test::must_build(test::sample_info(), precompress(mixed_payloads(), wo, false), wo) == raw);
+        wo.dedup = false;
+        CHECK(test::must_build(test::sample_info(), precompress(mixed_payloads(), wo, false), wo) ==
+              test::must_build(test::sample_info(), mixed_payloads(), wo));
+    }
+    auto blob_bytes = test::must_build(test::sample_info(), precompress(mixed_payloads(), {Compression::Zstd}, false),
+                                       {Compression::Zstd});
+    auto blob = test::must_open(blob_bytes);
+    CHECK(blob.verify().empty());
+    for (const auto& e : mixed_payloads()) CHECK(test::payload_of(blob, e.space, e.key, static_cast<uint8_t>(e.kind)) == e.data);
+    // Duplicates share one payload.
+    auto a = *blob.entry(blob.find_module("m6")->first), b = *blob.entry(blob.find_module("dup6")->first);
+    CHECK(a.payload_offset == b.payload_offset);
+}
+
+TEST_CASE("writer: dedup is exact across raw, precompressed and borrowed entries") {
+    WriteOptions wo;
+    wo.compression = Compression::Zstd;
+    std::string body(5000, 'q');
+    for (int i = 0; i < 5000; i += 7) body[i] = static_cast<char>('a' + i % 26);
+    PayloadCompressor z(wo);
+    std::string frame(*z.compress(body));
+    REQUIRE(!frame.empty());
+    auto raw = module("a_raw", body);
+    auto packed = module("b_packed", "");
+    packed.precompressed = frame;
+    packed.raw = raw_digest(body);
+    auto borrowed = module("c_borrowed", "");
+    borrowed.precompressed = PayloadBytes::borrow(frame);
+    borrowed.raw = raw_digest(body);
+    // A lying digest (another payload's) does not merge different bytes.
+    std::string other = body;
+    other[0] = 'Z';
+    auto liar = module("d_liar", "");
+    liar.precompressed = std::string(*z.compress(other));
+    liar.raw = raw_digest(body);
+    liar.raw->size = other.size();
+    auto bytes = test::must_build(test::sample_info(), {packed, liar, borrowed, raw}, wo);
+    CHECK(bytes == test::must_build(test::sample_info(), {module("a_raw", body), module("b_packed", body),
+                                                          module("c_borrowed", body), module("d_liar", other)},
+                                    wo));
+    auto blob = test::must_open(bytes);
+    CHECK(test::payload_of(blob, Space::Module, "d_liar", 1) == other);
+    CHECK(test::payload_of(blob, Space::Module, "c_borrowed", 1) == body);
+    auto first = *blob.entry(blob.find_module("a_raw")->first);
+    for (const char* k : {"b_packed", "c_borrowed"}) CHECK(blob.entry(blob.find_module(k)->first)->payload_offset == first.payload_offset);
+    CHECK(blob.entry(blob.find_module("d_liar")->first)->payload_offset != first.payload_offset);
+}
+
+TEST_CASE("writer: frames without raw bytes are stored decompressed when compression is off") {
+    std::string body(3000, 'r');
+    PayloadCompressor z({Compression::Zstd});
+    auto e = module("m", "");
+    e.precompressed = std::string(*z.compress(body));
+    e.raw = raw_digest(body);
+    CHECK(test::must_build(test::sample_info(), {e}) == test::must_build(test::sample_info(), {module("m", body)}));
+}
+
+TEST_CASE("writer: unusable precompressed entries are refused with Invalid") {
+    WriteOptions wo;
+    wo.compression = Compression::Zstd;
+    std::string body(3000, 's');
+    PayloadCompressor z(wo);
+    std::string frame(*z.compress(body));
+    auto no_frame = module("a", "");
+    no_frame.raw = raw_digest(body);
+    auto both = module("a", body);
+    both.precompressed = frame;
+    both.raw = raw_digest(body);
+    auto wrong_size = module("a", "");
+    wrong_size.precompressed = frame;
+    wrong_size.raw = raw_digest(body + "x");
+    auto garbage = module("a", "");
+    garbage.precompressed = std::string("not a zstd frame at all");
+    garbage.raw = raw_digest(body);
+    for (const auto& bad : {no_frame, both, wrong_size, garbage}) {
+        auto r = build_blob(test::sample_info(), {bad}, wo);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == ErrorCode::Invalid);
+    }
+}
+
+TEST_CASE("writer: PayloadCompressor makes the writer's frames, and BlobImage pieces are the blob's bytes") {
+    WriteOptions wo;
+    wo.compression = Compression::Zstd;
+    wo.level = 5;
+    PayloadCompressor z(wo);
+    CHECK(z.max_frame_size(63) == 0);  // under min_compress_size: stored raw
+    CHECK(z.compress(std::string(63, 'a'))->empty());
+    std::string noise(4096, '\0');
+    std::mt19937 rng(3);
+    for (auto& c : noise) c = static_cast<char>(rng());
+    CHECK(z.compress(noise)->empty());  // does not shrink: stored raw
+    std::string text;
+    for (int i = 0; i < 30000; ++i) text += static_cast<char>('a' + (i * i) % 7);
+    std::string frame(*z.compress(text));
+    std::vector<char> dst(z.max_frame_size(text.size()));
+    auto n = z.compress_to(text, dst.data(), dst.size());
+    REQUIRE(n.ok());
+    CHECK(std::string(dst.data(), *n) == frame);
+    CHECK(PayloadCompressor({Compression::None}).max_frame_size(1 << 20) == 0);
+
+    auto image = assemble_blob(test::sample_info(), mixed_payloads(), wo);
+    REQUIRE(image.ok());
+    std::vector<unsigned char> joined;
+    for (auto piece : image->pieces()) joined.insert(joined.end(), piece.begin(), piece.end());
+    CHECK(joined.size() == image->size());
+    CHECK(joined == image->bytes());
+    CHECK(joined == test::must_build(test::sample_info(), mixed_payloads(), wo));
+    // The writer stores the compressor's frame.
+    const InputEntry m6 = mixed_payloads()[12];
+    REQUIRE(m6.key == "m6");
+    auto blob = test::must_open(joined);
+    auto stored = blob.stored_bytes(*blob.entry(blob.find_module("m6")->first));
+    REQUIRE(stored.ok());
+    CHECK(std::string(stored->begin(), stored->end()) == std::string(*z.compress(m6.data)));
+}

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
+#include <future>
 #include <map>
 
 #include "core/error.hpp"
@@ -228,4 +230,54 @@ TEST_CASE(".pth path lines add roots after the site dir, excludes and the stdlib
     bool noted = false;
     for (const auto& p : report.sorted()) noted = noted || (!p.skipped && p.what.find("import os") != std::string::npos);
     CHECK(noted);
+}
+
+TEST_CASE("scan while the interpreter is probed: same result as with the interpreter known first") {
+    TempTree t;
+    t.file("lib/os.py", "");
+    t.file("lib/json/__init__.py", "");
+    t.file("lib/site-packages/six.py", "");  // a sys.path entry of its own inside the explicit PATH
+    t.file("lib/site-packages/a.pth", "../../extra\n");
+    t.file("extra/extra_mod.py", "");
+    fs::create_symlink(t.dir / "nowhere", t.dir / "lib/site-packages/broken");  // its problem is not lib's
+    fs::create_symlink(t.dir / "nowhere", t.dir / "lib/broken");
+    t.file("wheels/a-1.0-py3-none-any.whl", "");  // a wheel directory: not walked ahead
+    Interpreter py = fake_python();
+    py.sys_path = {(t.dir / "lib").string(), (t.dir / "lib/site-packages").string()};
+    py.site_packages = {(t.dir / "lib/site-packages").string()};
+    for (const auto& paths : std::vector<std::vector<std::string>>{
+             {(t.dir / "lib").string()},
+             {(t.dir / "lib").string(), (t.dir / "lib/site-packages").string(), (t.dir / "wheels").string()},
+             {}}) {
+        ScanOptions o;
+        o.paths = paths;
+        Report known_report, pending_report;
+        ScanResult known = scan_environment(py, o, known_report);
+        std::promise<Interpreter> probe;
+        probe.set_value(py);
+        ScanResult pending = scan_environment(probe.get_future().share(), o, pending_report);
+        REQUIRE(known.items.size() == pending.items.size());
+        for (size_t i = 0; i < known.items.size(); ++i) {
+            CHECK(known.items[i].key == pending.items[i].key);
+            CHECK(known.items[i].path == pending.items[i].path);
+            CHECK(known.items[i].root == pending.items[i].root);
+        }
+        REQUIRE(known.roots.size() == pending.roots.size());
+        std::vector<std::string> a, b;
+        for (const auto& p : known_report.sorted()) a.push_back(p.text());
+        for (const auto& p : pending_report.sorted()) b.push_back(p.text());
+        CHECK(a == b);
+        if (paths.size() == 1) {
+            CHECK(index(known).count("six") == 0);  // not part of the lib root
+            CHECK(std::count_if(a.begin(), a.end(), [](const std::string& s) { return s.find("broken") != std::string::npos; }) == 1);
+        }
+    }
+    // A failed probe fails the scan with its error.
+    std::promise<Interpreter> failed;
+    failed.set_exception(std::make_exception_ptr(Failure(Exit::BadInput, "python9: no such interpreter")));
+    ScanOptions o;
+    o.paths = {(t.dir / "lib").string()};
+    Report report;
+    CHECK_THROWS_WITH_AS(scan_environment(failed.get_future().share(), o, report), "python9: no such interpreter",
+                         Failure);
 }

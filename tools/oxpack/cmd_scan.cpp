@@ -53,9 +53,11 @@ Action setup_scan(CLI::App& app) {
     add_scan_options(app, o->scan);
     app.add_flag("--json", o->json, "Every classified item, the roots, shadowed names and problems as one JSON object");
     return [o] {
-        scan::Interpreter py = scan::probe_interpreter(o->scan.python);
+        // The interpreter is probed while the PATHs are walked.
+        auto probe = scan::probe_interpreter_async(o->scan.python);
         scan::Report report;
-        scan::ScanResult r = scan::scan_environment(py, scan_options(o->scan), report);
+        scan::ScanResult r = scan::scan_environment(probe, scan_options(o->scan), report);
+        const scan::Interpreter& py = probe.get();
         const auto problems = report.sorted();
         const int rc = report.skipped_count() ? static_cast<int>(Exit::Partial) : 0;
 
