@@ -2,9 +2,9 @@
 // go into the blob, then reading, compiling and writing.
 #include "freeze/freezer.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
-#include <map>
 #include <memory>
 #include <mutex>
 
@@ -30,72 +30,69 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     FreezeOutput result;
     const auto& items = scan.items;
 
-    // 1. Decide. Items are sorted by (space, key, kind): a module's group is contiguous.
+    using clock = std::chrono::steady_clock;
+    auto secs = [](clock::time_point a) { return std::chrono::duration<double>(clock::now() - a).count(); };
+    auto t_read = clock::now();
+
+    // 1. Decide. Items are sorted by (space, key, kind): a module's group is
+    // contiguous, and what is kept stays in that order (so are the entries).
     std::vector<size_t> keep;          // items stored as they are
     std::vector<size_t> source_of;     // modules to compile: their Source item
     std::vector<std::vector<int>> missing_levels;
-    std::vector<bool> source_stored;   // parallel to source_of
     for (size_t i = 0; i < items.size();) {
         size_t j = i;
         while (j < items.size() && items[j].space == items[i].space && items[j].key == items[i].key) ++j;
-        if (items[i].space != Space::Module) {
-            for (size_t k = i; k < j; ++k)
-                if (items[k].excluded.empty()) keep.push_back(k);
-            i = j;
-            continue;
-        }
         std::optional<size_t> source;
-        std::map<int, size_t> pyc;
+        std::array<bool, 3> has_level{};
+        for (size_t k = i; k < j; ++k) {
+            if (!items[k].excluded.empty() || items[k].space != Space::Module) continue;
+            if (items[k].kind == Kind::Source) source = k;
+            else if (int l = level_of(items[k].kind); l >= 0) has_level[static_cast<size_t>(l)] = true;
+        }
         for (size_t k = i; k < j; ++k) {
             if (!items[k].excluded.empty()) continue;
-            int l = level_of(items[k].kind);
-            if (items[k].kind == Kind::Source) source = k;
-            else if (l >= 0) pyc[l] = k;
-            else keep.push_back(k);  // extension, namespace marker
-        }
-        if (!source) {
-            // Sourceless (legacy NAME.pyc): its bytecode is all there is.
-            for (auto& [l, k] : pyc) keep.push_back(k);
-        } else {
-            std::vector<int> missing;
-            for (int l : opt.optimize) {
-                if (auto it = pyc.find(l); it != pyc.end()) {
-                    keep.push_back(it->second);
-                    ++result.stats.bytecode_reused;
-                } else {
-                    missing.push_back(l);
-                }
+            const int l = level_of(items[k].kind);
+            if (items[k].space != Space::Module) {
+                keep.push_back(k);
+            } else if (items[k].kind == Kind::Source) {
+                if (opt.keep_sources) keep.push_back(k);
+            } else if (l < 0) {
+                keep.push_back(k);  // extension, namespace marker
+            } else if (!source) {
+                keep.push_back(k);  // sourceless (legacy NAME.pyc): its bytecode is all there is
+            } else if (opt.optimize.count(l)) {
+                keep.push_back(k);
+                ++result.stats.bytecode_reused;
             }
-            if (opt.keep_sources) keep.push_back(*source);
-            if (!missing.empty() || opt.keep_sources) {
-                if (!missing.empty()) {
-                    source_of.push_back(*source);
-                    missing_levels.push_back(std::move(missing));
-                    source_stored.push_back(opt.keep_sources);
-                }
+        }
+        if (source) {
+            std::vector<int> missing;
+            for (int l : opt.optimize)
+                if (!has_level[static_cast<size_t>(l)]) missing.push_back(l);
+            if (!missing.empty()) {
+                source_of.push_back(*source);
+                missing_levels.push_back(std::move(missing));
             }
         }
         i = j;
     }
 
     // 2. Read: everything kept, plus the sources to compile that are not kept.
+    constexpr size_t kUnread = SIZE_MAX;
     std::vector<size_t> to_read;
-    std::map<size_t, size_t> read_slot;  // item -> index in to_read
+    std::vector<size_t> read_slot(items.size(), kUnread);  // item -> index in to_read
     for (size_t k : keep)
         if (items[k].kind != Kind::Namespace) {  // a marker: nothing to read
             read_slot[k] = to_read.size();
             to_read.push_back(k);
         }
     for (size_t s : source_of)
-        if (!read_slot.count(s)) {
+        if (read_slot[s] == kUnread) {
             read_slot[s] = to_read.size();
             to_read.push_back(s);
         }
     uint64_t total_bytes = 0;
     for (size_t k : to_read) total_bytes += items[k].size;
-    using clock = std::chrono::steady_clock;
-    auto secs = [](clock::time_point a) { return std::chrono::duration<double>(clock::now() - a).count(); };
-    auto t_read = clock::now();
     if (opt.progress) opt.progress->phase("reading", total_bytes, true);
     // Compress on the reading threads, from the read buffer while it is in
     // cache, exactly as the writer would; keep only the frame (in the
@@ -105,7 +102,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     std::vector<std::string_view> frame(to_read.size());
     std::vector<format::RawDigest> digest(to_read.size());
     std::vector<char> needs_raw(to_read.size(), 0);
-    for (size_t s : source_of) needs_raw[read_slot.at(s)] = 1;
+    for (size_t s : source_of) needs_raw[read_slot[s]] = 1;
     format::WriteOptions wo;
     wo.compression = opt.compression;
     wo.level = opt.level;
@@ -148,7 +145,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     std::vector<CompileJob> jobs;
     std::vector<std::pair<size_t, int>> job_of;  // (source item, level)
     for (size_t m = 0; m < source_of.size(); ++m) {
-        size_t slot = read_slot.at(source_of[m]);
+        size_t slot = read_slot[source_of[m]];
         if (!ok[slot]) continue;
         const scan::Item& it = items[source_of[m]];
         for (int l : missing_levels[m]) {
@@ -181,6 +178,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
                                           errors.front());
 
     // 4. Entries.
+    auto t_build = clock::now();
     std::vector<format::InputEntry> entries;
     entries.reserve(keep.size() + jobs.size());
     auto base_entry = [&](const scan::Item& it) {
@@ -198,7 +196,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
             entries.push_back(base_entry(items[k]));
             continue;
         }
-        size_t slot = read_slot.at(k);
+        size_t slot = read_slot[k];
         if (!ok[slot]) continue;
         format::InputEntry e = base_entry(items[k]);
         e.data = std::move(data[slot]);
@@ -216,13 +214,12 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         } else if (!opt.keep_sources && failed_sources.count(src) && failed_sources.erase(src)) {
             // Sources dropped, no bytecode: keep the source so the import fails as it would.
             format::InputEntry e = base_entry(items[src]);
-            e.data = std::move(data[read_slot.at(src)]);
+            e.data = std::move(data[read_slot[src]]);
             entries.push_back(std::move(e));
         }
     }
 
     // 5. The blob.
-    auto t_build = clock::now();
     format::BlobInfo info;
     info.target = py.target;
     info.oxpack_version = OXPACK_VERSION;
