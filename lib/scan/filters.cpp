@@ -38,9 +38,11 @@ bool stdlib_test_module(const std::string& name) {
 }
 
 void apply_filters(ScanResult& result, const ScanOptions& options) {
+    const bool globs = !options.include.empty() || !options.exclude.empty();
     for (Item& it : result.items) {
         if (!it.excluded.empty()) continue;  // already left out (too large)
         const ScanRoot& root = result.roots[it.root];
+        if (!root.stdlib && !globs) continue;  // no rule can apply
         auto prefixes = module_prefixes(it);
         auto matches = [&](const std::vector<std::string>& globs) {
             for (const auto& g : globs) {

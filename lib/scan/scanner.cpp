@@ -307,9 +307,17 @@ ScanResult scan_with(const Interpreter& py, const ScanOptions& options, Report& 
             it.excluded = "too large";
         }
     apply_filters(result, options);
-    std::sort(result.items.begin(), result.items.end(), [](const Item& a, const Item& b) {
-        return std::tie(a.space, a.key, a.kind) < std::tie(b.space, b.key, b.kind);
+    // Sorted through an index: moving whole Items around is what costs.
+    std::vector<uint32_t> order(result.items.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+        const Item &x = result.items[a], &y = result.items[b];
+        return std::tie(x.space, x.key, x.kind, a) < std::tie(y.space, y.key, y.kind, b);
     });
+    std::vector<Item> sorted;
+    sorted.reserve(order.size());
+    for (uint32_t i : order) sorted.push_back(std::move(result.items[i]));
+    result.items = std::move(sorted);
     std::sort(result.shadowed.begin(), result.shadowed.end(),
               [](const Shadowed& a, const Shadowed& b) { return std::tie(a.name, a.path) < std::tie(b.name, b.path); });
     return result;
