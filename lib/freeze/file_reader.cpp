@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -16,51 +15,6 @@
 #include "scan/archive.hpp"
 
 namespace oxpack::freeze {
-namespace {
-
-// Directory descriptors of one reading thread: each root once, and the few
-// directories read last (items come grouped by package; a module's source
-// and its __pycache__ alternate). Opening a file relative to its directory
-// skips the walk of every path component above it.
-class DirCache {
-public:
-    DirCache() = default;
-    DirCache(const DirCache&) = delete;
-    DirCache& operator=(const DirCache&) = delete;
-    ~DirCache() {
-        for (auto& [root, fd] : roots_) ::close(fd);
-        for (auto& s : recent_)
-            if (s.fd >= 0) ::close(s.fd);
-    }
-
-    // A descriptor of directory `dir` ("" for the root itself) below root
-    // `root` at `root_path`, or -1 (the caller then falls back to the full path).
-    int get(uint16_t root, const std::string& root_path, std::string_view dir) {
-        auto [it, fresh] = roots_.try_emplace(root, -1);
-        if (fresh) it->second = ::open(root_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dir.empty() || it->second < 0) return it->second;
-        for (auto& s : recent_)
-            if (s.fd >= 0 && s.root == root && s.dir == dir) return s.fd;
-        Slot& s = recent_[next_++ % recent_.size()];
-        if (s.fd >= 0) ::close(s.fd);
-        s.root = root;
-        s.dir.assign(dir);
-        s.fd = ::openat(it->second, s.dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-        return s.fd;
-    }
-
-private:
-    struct Slot {
-        uint16_t root = 0;
-        std::string dir;
-        int fd = -1;
-    };
-    std::map<uint16_t, int> roots_;
-    std::array<Slot, 4> recent_;
-    size_t next_ = 0;
-};
-
-}  // namespace
 
 char* ReadBuffer::reserve(size_t n, size_t keep) {
     if (n <= capacity_) return bytes_.get();
@@ -125,6 +79,13 @@ bool read_file(const std::string& path, std::string& out, std::string& error, in
 
 std::vector<bool> read_items(const scan::ScanResult& scan, const std::vector<size_t>& which, unsigned threads,
                              scan::Report& report, const std::function<ItemConsumer()>& make_consumer) {
+    // Files open relative to their root's descriptor: the kernel walks only
+    // the root-relative part of each path (cheaper than caching a descriptor
+    // per directory, measured). -1: open by full path, which reports errors.
+    std::vector<int> root_fds(scan.roots.size(), -1);
+    for (size_t r = 0; r < scan.roots.size(); ++r)
+        if (scan.roots[r].type == format::RootType::Directory)
+            root_fds[r] = ::open(scan.roots[r].path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     std::vector<char> ok_bytes(which.size(), 0);
     // Threads take runs of consecutive items: neighbours share directories.
     constexpr size_t kRun = 16;
@@ -132,7 +93,6 @@ std::vector<bool> read_items(const scan::ScanResult& scan, const std::vector<siz
     auto work = [&] {
         ItemConsumer consume = make_consumer();
         std::map<uint16_t, std::unique_ptr<scan::Archive>> archives;  // this thread's handles
-        DirCache dirs;
         ReadBuffer buf;
         std::string member, error;
         for (size_t first; (first = next.fetch_add(kRun)) < which.size();) {
@@ -150,13 +110,10 @@ std::vector<bool> read_items(const scan::ScanResult& scan, const std::vector<siz
                     good = a && a->read(it.member, member, error);
                     bytes = member;
                 } else {
-                    const auto slash = it.path.rfind('/');
-                    const std::string_view dir = slash == std::string::npos ? "" : std::string_view(it.path).substr(0, slash);
-                    const int dirfd = dirs.get(it.root, root.path, dir);
                     const auto size = static_cast<int64_t>(it.size);
-                    good = dirfd >= 0 ? read_file(dirfd, it.path.c_str() + (dir.empty() ? 0 : slash + 1), buf, bytes,
-                                                  error, size)
-                                      : read_file(AT_FDCWD, (root.path + "/" + it.path).c_str(), buf, bytes, error, size);
+                    const int rootfd = root_fds[it.root];
+                    good = rootfd >= 0 ? read_file(rootfd, it.path.c_str(), buf, bytes, error, size)
+                                       : read_file(AT_FDCWD, (root.path + "/" + it.path).c_str(), buf, bytes, error, size);
                 }
                 if (!good) {
                     report.problem(scan::item_location(scan, it), "cannot read: " + error + "; skipped");
@@ -172,6 +129,8 @@ std::vector<bool> read_items(const scan::ScanResult& scan, const std::vector<siz
     for (unsigned t = 1; t < threads && t * kRun < which.size(); ++t) pool.emplace_back(work);
     work();
     for (auto& t : pool) t.join();
+    for (int fd : root_fds)
+        if (fd >= 0) ::close(fd);
     return {ok_bytes.begin(), ok_bytes.end()};
 }
 

@@ -1,5 +1,5 @@
 // Reading the bytes of scanned items, fast: one openat/read/close per file,
-// relative to a cached directory descriptor (no path walk from /), into a
+// relative to its root's directory descriptor (no path walk from /), into a
 // per-thread buffer that is reused and never zero-filled; archive members
 // through one libzip handle per thread and archive; every core busy.
 #pragma once
