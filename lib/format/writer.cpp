@@ -9,9 +9,9 @@
 #include <atomic>
 #include <bit>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -162,21 +162,46 @@ Result<void> store_all(std::vector<InputEntry>& entries, std::vector<Stored>& ou
     return {};
 }
 
-// Names, each stored once. Views into the entries, which outlive the table.
+// Names, each stored once (at its first offset). Views into the entries,
+// which outlive the table; open addressing, no allocation per name.
 class StringTable {
 public:
-    explicit StringTable(size_t expected) { index_.reserve(expected); }
+    explicit StringTable(size_t max_names) : slots_(std::bit_ceil(std::max<size_t>(16, 2 * max_names)), kFree) {
+        names_.reserve(max_names);
+    }
     uint32_t add(std::string_view s) {
-        auto [it, inserted] = index_.try_emplace(s, static_cast<uint32_t>(bytes_.size()));
-        if (inserted) bytes_.insert(bytes_.end(), s.begin(), s.end());
-        return it->second;
+        const size_t mask = slots_.size() - 1;
+        for (size_t i = XXH3_64bits(s.data(), s.size()) & mask;; i = (i + 1) & mask) {
+            if (slots_[i] == kFree) {
+                slots_[i] = static_cast<uint32_t>(names_.size());
+                names_.push_back({s, static_cast<uint32_t>(bytes_.size())});
+                bytes_.insert(bytes_.end(), s.begin(), s.end());
+                return names_.back().second;
+            }
+            if (names_[slots_[i]].first == s) return names_[slots_[i]].second;
+        }
     }
     const std::vector<unsigned char>& bytes() const { return bytes_; }
 
 private:
-    std::unordered_map<std::string_view, uint32_t> index_;
+    static constexpr uint32_t kFree = UINT32_MAX;
+    std::vector<uint32_t> slots_;                             // index into names_
+    std::vector<std::pair<std::string_view, uint32_t>> names_;  // (name, offset)
     std::vector<unsigned char> bytes_;
 };
+
+// XXH3-64 of the payload region: each payload then its zero padding.
+uint64_t payload_region_checksum(const std::vector<Stored>& stored, const std::vector<uint32_t>& order) {
+    XXH3_state_t state;
+    XXH3_INITSTATE(&state);
+    XXH3_64bits_reset(&state);
+    for (uint32_t i : order) {
+        std::string_view bytes = stored[i].bytes.view();
+        XXH3_64bits_update(&state, bytes.data(), bytes.size());
+        XXH3_64bits_update(&state, kZeros, align_up(bytes.size(), kAlign) - bytes.size());
+    }
+    return XXH3_64bits_digest(&state);
+}
 
 }  // namespace
 
@@ -273,6 +298,13 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     std::vector<Stored> stored(n);
     if (auto r = store_all(entries, stored, unique, options); !r) return r.error();
 
+    // Payload order: by (order_hint, entry order), owners only. The payload
+    // region's checksum is computed meanwhile the index is built.
+    std::vector<uint32_t> order = unique;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return entries[a].order_hint < entries[b].order_hint; });
+    auto payload_checksum = std::async(std::launch::async, payload_region_checksum, std::cref(stored), std::cref(order));
+
     // Strings: keys first in entry order, then paths (deterministic offsets).
     StringTable strings(2 * n);
     std::vector<uint32_t> key_off(n), path_off(n);
@@ -300,10 +332,6 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     off = align_up(off + meta.size(), kAlign);
     const uint64_t payload_off = off;
 
-    // Payload order: by (order_hint, entry order), owners only.
-    std::vector<uint32_t> order = unique;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return entries[a].order_hint < entries[b].order_hint; });
     std::vector<uint64_t> rel(n, 0);
     uint64_t payload_len = 0;
     for (uint32_t i : order) {
@@ -357,17 +385,10 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     if (!strings.bytes().empty()) std::memcpy(d + strings_off, strings.bytes().data(), strings.bytes().size());
     if (!meta.empty()) std::memcpy(d + meta_off, meta.data(), meta.size());
 
-    // The payload region stays in the stored strings: hash it as it will be written.
-    XXH3_state_t payload_state;
-    XXH3_INITSTATE(&payload_state);
-    XXH3_64bits_reset(&payload_state);
+    // The payloads stay where they are; the image refers to them.
     image.payloads_.reserve(order.size());
-    for (uint32_t i : order) {
-        std::string_view bytes = stored[i].bytes.view();
-        XXH3_64bits_update(&payload_state, bytes.data(), bytes.size());
-        XXH3_64bits_update(&payload_state, kZeros, align_up(bytes.size(), kAlign) - bytes.size());
-        image.payloads_.push_back(std::move(stored[i].bytes));
-    }
+    const uint64_t payload_sum = payload_checksum.get();  // before the moves: it reads the bytes
+    for (uint32_t i : order) image.payloads_.push_back(std::move(stored[i].bytes));
 
     // Header, checksums last.
     std::memcpy(d + hdr::kMagic, kMagic, sizeof kMagic);
@@ -389,7 +410,7 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     store_le<uint64_t>(d + hdr::kMetaSize, meta.size());
     store_le<uint64_t>(d + hdr::kPayloadOffset, payload_off);
     store_le<uint64_t>(d + hdr::kIndexChecksum, checksum(d + kHeaderSize, payload_off - kHeaderSize));
-    store_le<uint64_t>(d + hdr::kPayloadChecksum, XXH3_64bits_digest(&payload_state));
+    store_le<uint64_t>(d + hdr::kPayloadChecksum, payload_sum);
     store_le<uint64_t>(d + hdr::kHeaderChecksum, checksum(d, hdr::kHeaderChecksum));
     return image;
 }
