@@ -47,8 +47,16 @@ void write_file_atomic(const std::string& path, std::span<const std::span<const 
     // writev takes at most IOV_MAX pieces and may write fewer bytes than asked.
     std::vector<iovec> iov;
     iov.reserve(pieces.size());
+    uint64_t total = 0;
     for (auto p : pieces)
-        if (!p.empty()) iov.push_back({const_cast<unsigned char*>(p.data()), p.size()});
+        if (!p.empty()) {
+            iov.push_back({const_cast<unsigned char*>(p.data()), p.size()});
+            total += p.size();
+        }
+    // Blocks allocated at once, and the size set, before writing: the writes
+    // then neither allocate nor grow the file (measured: faster, steadier).
+    // Only a hint: where it fails, the writes below report the real error.
+    if (total > 0) (void)::fallocate(fd, 0, 0, static_cast<off_t>(total));
     // Writeback starts every few MiB (sync_file_range), so the disk works
     // while later pieces are copied and the final fsync has little left to do.
     constexpr uint64_t kWritebackChunk = 8u << 20;
