@@ -212,6 +212,19 @@ PyObject* install_impl(PyObject* module, PyObject* path_arg, PyObject* origin_ar
         }
     }
     if (PyList_Append(st->installed, finder.get()) < 0) return nullptr;
+#if PY_VERSION_HEX < 0x030D0000
+    // Before 3.13 the interpreter prints an uncaught exception in C, reading
+    // source lines from disk only: blob-mode files are not there. The
+    // traceback module asks linecache, which asks our loaders.
+    if (mode == format::OriginMode::Blob) {
+        PyObject* hook = PySys_GetObject("excepthook");
+        PyObject* original = PySys_GetObject("__excepthook__");
+        if (hook != nullptr && hook == original) {
+            Ref ours(PyObject_GetAttrString(module, "_excepthook"));
+            if (!ours || PySys_SetObject("excepthook", ours.get()) < 0) return nullptr;
+        }
+    }
+#endif
     return finder.release();
 }
 
@@ -263,6 +276,24 @@ PyObject* mod_activate_from_env(PyObject* module, PyObject*) {
     return out.release();
 }
 
+// sys.excepthook in blob mode before 3.13: traceback.print_exception, so
+// blob-mode source lines appear like the file-system importer's.
+PyObject* mod_excepthook(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "_excepthook(type, value, traceback)");
+        return nullptr;
+    }
+    Ref tb(PyImport_ImportModule("traceback"));
+    Ref r;
+    if (tb) r = Ref(PyObject_CallMethod(tb.get(), "print_exception", "OOO", args[0], args[1], args[2]));
+    if (!r) {
+        // Never lose the original error: fall back to the interpreter's printer.
+        PyErr_Clear();
+        PyErr_Display(args[0], args[1], args[2]);
+    }
+    return py::none();
+}
+
 PyObject* mod_installed(PyObject* module, PyObject*) { return PyList_GetSlice(state_of(module)->installed, 0, PY_SSIZE_T_MAX); }
 
 PyObject* mod_uninstall(PyObject* module, PyObject* finder) {
@@ -283,6 +314,8 @@ PyMethodDef module_methods[] = {
     {"activate_from_env", mod_activate_from_env, METH_NOARGS,
      "Install the blobs named in $OXPACK_BLOB (':'-separated; $OXPACK_ORIGIN, $OXPACK_STALE apply).\n"
      "A blob that cannot be used is reported on stderr and skipped. Returns the finders."},
+    {"_excepthook", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(mod_excepthook)), METH_FASTCALL,
+     "sys.excepthook used in blob mode before Python 3.13 (source lines from the blob)"},
     {"installed", mod_installed, METH_NOARGS, "The installed finders, first installed first"},
     {"uninstall", mod_uninstall, METH_O, "uninstall(finder): stop serving imports from its blob"},
     {nullptr, nullptr, 0, nullptr},
