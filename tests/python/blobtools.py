@@ -217,7 +217,9 @@ def tree_manifest(roots, exclude=(), bytecode="existing", origin="original"):
                     continue
                 if stem is not None and stem in local:
                     continue  # shadowed inside this directory
-                if pkg:
+                if not pkg and n.endswith(".egg-info"):  # a single-file egg-info is the PKG-INFO
+                    add(space="distribution", kind="metadata", key=n + "/PKG-INFO", path=frel, root=ri, file=fpath)
+                elif pkg:
                     add(space="resource", kind="resource", key=pkg + "/" + n, path=frel, root=ri, file=fpath)
                 else:
                     add(space="file", kind="file", key=frel, path=frel, root=ri, file=fpath)

@@ -267,7 +267,23 @@ PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nar
         PyErr_SetString(PyExc_TypeError, "find_spec(): fullname must be str");
         return nullptr;
     }
+#if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030A0000
+    if (PyUnicode_CompareWithASCIIString(a[0], "importlib._common") == 0) {
+        PyObject* sup = support_module(state_of(as_finder(self)));
+        if (sup == nullptr) return nullptr;
+        return PyObject_CallMethod(sup, "find_spec_39", "OOOO", self, a[0], a[1], a[2]);
+    }
+#endif
     return make_spec(as_finder(self), a[0], a[0], a[1]);
+}
+
+// The spec without any version-specific interception (support code).
+PyObject* finder_spec_raw(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "_spec(fullname, path)");
+        return nullptr;
+    }
+    return make_spec(as_finder(self), args[0], args[0], args[1]);
 }
 
 PyObject* finder_invalidate_caches(PyObject*, PyObject*) { return py::none(); }
@@ -572,6 +588,7 @@ PyMethodDef finder_methods[] = {
     {"get_data", finder_get_data, METH_O, "get_data(path): bytes of a file in the blob (or on disk)"},
     {"path_hook", finder_path_hook, METH_O, "sys.path_hooks entry: a path-entry finder for paths inside the blob"},
     {"uninstall", finder_uninstall, METH_NOARGS, "Remove this finder from sys.meta_path and sys.path_hooks"},
+    {"_spec", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(finder_spec_raw)), METH_FASTCALL, nullptr},
     {"_read_path", finder_read_path, METH_O, nullptr},
     {"_list_dir", finder_list_dir, METH_O, nullptr},
     {"_path_kind", finder_path_kind, METH_O, nullptr},

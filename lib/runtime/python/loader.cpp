@@ -133,6 +133,14 @@ PyObject* loader_exec_module(PyObject* self, PyObject* module) {
     if (!dict) return nullptr;
     Ref r(PyObject_CallFunctionObjArgs(st->call_with_frames_removed, st->builtin_exec, code.get(), dict.get(), nullptr));
     if (!r) return nullptr;
+#if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030A0000
+    if (PyUnicode_CompareWithASCIIString(l->key, "importlib._common") == 0) {
+        PyObject* sup = support_module(st);
+        if (sup == nullptr) return nullptr;
+        Ref p(PyObject_CallMethod(sup, "patch_common", "O", module));
+        if (!p) return nullptr;
+    }
+#endif
     return py::none();
 }
 

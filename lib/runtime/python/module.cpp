@@ -212,6 +212,22 @@ PyObject* install_impl(PyObject* module, PyObject* path_arg, PyObject* origin_ar
         }
     }
     if (PyList_Append(st->installed, finder.get()) < 0) return nullptr;
+#if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030A0000
+    // 3.9's importlib.resources.files() does not ask loaders (see support.py).
+    {
+        Ref name(PyUnicode_FromString("importlib._common"));
+        if (!name) return nullptr;
+        Ref common(PyImport_GetModule(name.get()));
+        if (common) {
+            PyObject* sup = support_module(st);
+            if (sup == nullptr) return nullptr;
+            Ref p(PyObject_CallMethod(sup, "patch_common", "O", common.get()));
+            if (!p) return nullptr;
+        } else if (PyErr_Occurred()) {
+            return nullptr;
+        }
+    }
+#endif
 #if PY_VERSION_HEX < 0x030D0000
     // Before 3.13 the interpreter prints an uncaught exception in C, reading
     // source lines from disk only: blob-mode files are not there. The

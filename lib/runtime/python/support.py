@@ -285,3 +285,56 @@ def find_distributions(finder, context=None):
                 continue
         found.append(cls(finder, dirname, root))
     return iter(found)
+
+
+# --- Python 3.9: importlib.resources.files() ignores the loader --------------
+# 3.9's importlib._common.from_package() only looks at spec.origin (or a zip
+# archive), so files() of a blob-mode package would name a path that is not
+# on disk. When importlib._common is imported with a blob installed, its
+# from_package learns to ask our loaders (loader.files()); other loaders keep
+# the original behaviour.
+
+def patch_common(module):
+    original = getattr(module, "from_package", None)
+    if original is None or getattr(original, "_oxpack", False):
+        return
+
+    def from_package(package):
+        loader = getattr(getattr(package, "__spec__", None), "loader", None)
+        if type(loader).__module__ == "oxpack_runtime" and type(loader).__name__ == "Loader":
+            try:
+                return loader.files()
+            except AttributeError:
+                pass
+        return original(package)
+
+    from_package._oxpack = True
+    from_package.__doc__ = original.__doc__
+    module.from_package = from_package
+
+
+def find_spec_39(finder, fullname, path, target):
+    spec = finder._spec(fullname, path)
+    if spec is not None:
+        return spec  # our loader patches after executing it
+    meta = _sys.meta_path
+    start = meta.index(finder) + 1 if finder in meta else len(meta)
+    for other in list(meta[start:]):
+        find = getattr(other, "find_spec", None)
+        spec = find(fullname, path, target) if find is not None else None
+        if spec is not None:
+            break
+    loader = getattr(spec, "loader", None)
+    if loader is None or not hasattr(loader, "exec_module"):
+        return spec
+    exec_original = loader.exec_module
+
+    def exec_module(module):
+        exec_original(module)
+        patch_common(module)
+
+    try:
+        loader.exec_module = exec_module
+    except AttributeError:
+        pass
+    return spec
