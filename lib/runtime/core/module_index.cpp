@@ -36,11 +36,52 @@ bool is_code(uint8_t kind) {
 
 }  // namespace
 
+namespace {
+
+// The first module below `name`, its path cut to the directory standing for
+// `name` ("a.b" + "a/b/c/d.py" -> "a/b"); nullopt when there is none.
+format::Result<std::optional<Entry>> implicit_portion(const format::Blob& blob, std::string_view name) {
+    std::string prefix(name);
+    prefix += '.';
+    auto pos = blob.lower_bound(format::Space::Module, prefix);
+    if (!pos) return pos.error();
+    if (*pos >= blob.entry_count()) return std::optional<Entry>{};
+    auto e = blob.entry(*pos);
+    if (!e) return e.error();
+    if (e->space != static_cast<uint8_t>(format::Space::Module) || e->key.substr(0, prefix.size()) != prefix)
+        return std::optional<Entry>{};
+    // As many leading path components as `name` has dotted ones.
+    size_t parts = static_cast<size_t>(std::count(name.begin(), name.end(), '.')) + 1;
+    size_t cut = 0;
+    for (size_t i = 0; i < parts; ++i) {
+        cut = e->path.find('/', cut == 0 && i == 0 ? 0 : cut + 1);
+        if (cut == std::string_view::npos) return std::optional<Entry>{};  // path does not mirror the name
+    }
+    Entry portion = *e;
+    portion.path = e->path.substr(0, cut);
+    portion.kind = static_cast<uint8_t>(Kind::Namespace);
+    portion.flags = format::kFlagPackage | format::kFlagNamespace;
+    return std::optional<Entry>{portion};
+}
+
+}  // namespace
+
 format::Result<std::optional<ModuleChoice>> resolve_module(const format::Blob& blob, std::string_view name,
-                                                           int optimize) {
+                                                           int optimize, bool implicit_namespaces) {
     auto group = blob.find_module(name);
     if (!group) return group.error();
-    if (!group->found()) return std::optional<ModuleChoice>{};
+    if (!group->found()) {
+        if (!implicit_namespaces || name.empty()) return std::optional<ModuleChoice>{};
+        auto portion = implicit_portion(blob, name);
+        if (!portion) return portion.error();
+        if (!*portion) return std::optional<ModuleChoice>{};
+        ModuleChoice c;
+        c.type = ModuleType::Namespace;
+        c.package = true;
+        c.root = (*portion)->root;
+        c.portions.push_back(**portion);
+        return std::optional<ModuleChoice>{std::move(c)};
+    }
 
     // A group is small (a handful of entries): decode it once.
     Entry local[8];

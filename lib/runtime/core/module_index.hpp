@@ -44,8 +44,14 @@ format::Kind bytecode_kind(int optimize);
 // wins (package before module, extension before source before bytecode, as
 // FileFinder orders them); namespace markers only count when no root holds a
 // regular module.
+//
+// With `implicit_namespaces`, a name the blob holds no module for but holds
+// modules below ("a.b" when only "a.b.c" is there: a directory without
+// __init__, which FileFinder takes for a namespace portion) resolves to a
+// namespace package whose portion is that directory. Blobs whose freeze
+// wrote no namespace markers rely on it.
 format::Result<std::optional<ModuleChoice>> resolve_module(const format::Blob& blob, std::string_view name,
-                                                           int optimize);
+                                                           int optimize, bool implicit_namespaces = true);
 
 struct ChildModule {
     std::string name;  // the last component

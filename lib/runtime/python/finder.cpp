@@ -155,7 +155,10 @@ PyObject* make_spec(FinderObject* f, PyObject* name, PyObject* key, PyObject* se
     BlobContext& ctx = *f->ctx;
     std::string_view k;
     if (!py::utf8(key, k, "fullname")) return nullptr;
-    auto r = resolve_module(ctx.blob, k, ctx.optimize);
+    // Top-level implicit namespace packages in original mode are PathFinder's
+    // to build from disk (a later sys.path entry may hold a regular package).
+    bool implicit = ctx.origin == format::OriginMode::Blob || (search_path != nullptr && search_path != Py_None);
+    auto r = resolve_module(ctx.blob, k, ctx.optimize, implicit);
     if (!r) {
         raise_format_error(st, r.error(), name, f->path);
         return nullptr;
