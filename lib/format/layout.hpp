@@ -10,8 +10,8 @@
 //   payloads = payload*                           (each 16-byte aligned,
 //              zero padding), checksummed by payload_checksum
 //
-//   entries  = entry_count x 64-byte entry records, sorted by
-//              (space, key bytes, kind, path bytes) -- the ordered view
+//   entries  = entry_count x 64-byte entry records, strictly increasing in
+//              (space, key bytes, kind) -- the ordered view
 //   slots    = slot_count x 8-byte open-addressing hash slots (linear probing)
 //              keyed by xxh3-64(key, seed = space); one slot per key group
 //   strings  = UTF-8 bytes referenced by (offset, length) pairs
@@ -66,7 +66,7 @@ inline constexpr size_t kStringsSize = 72;      // u64
 inline constexpr size_t kMetaOffset = 80;       // u64
 inline constexpr size_t kMetaSize = 88;         // u64
 inline constexpr size_t kPayloadOffset = 96;    // u64: start of the payload region, end of the index region
-inline constexpr size_t kIndexChecksum = 104;   // u64: xxh3-64 of [header_size, payload_offset)
+inline constexpr size_t kIndexChecksum = 104;   // u64: xxh3-64 of [128, payload_offset)
 inline constexpr size_t kPayloadChecksum = 112; // u64: xxh3-64 of [payload_offset, file_size)
 inline constexpr size_t kHeaderChecksum = 120;  // u64: xxh3-64 of [0, 120)
 }  // namespace hdr
@@ -83,7 +83,7 @@ inline constexpr size_t kCompression = 25;   // u8: Compression
 inline constexpr size_t kFlags = 26;         // u16: EntryFlags
 inline constexpr size_t kRoot = 28;          // u16: index of a ROOT meta record, or kNoRoot
 inline constexpr size_t kSpace = 30;         // u8: Space
-inline constexpr size_t kReserved = 31;      // u8: must be 0
+inline constexpr size_t kReserved = 31;      // u8: written 0, ignored by readers
 inline constexpr size_t kPayloadOffset = 32; // u64: relative to the payload region
 inline constexpr size_t kStoredSize = 40;    // u64
 inline constexpr size_t kRawSize = 48;       // u64
@@ -131,7 +131,7 @@ enum EntryFlags : uint16_t {
     kFlagNamespace = 1u << 1,  // the package is a namespace package
 };
 
-// Meta record tags. Unknown tags are ignored by readers. Each record is
+// Meta record tags (0 is never used). Unknown tags are ignored by readers. Each record is
 //   u16 tag, u16 reserved (0), u32 length, u8 value[length]
 enum class MetaTag : uint16_t {
     Implementation = 1,   // utf8: sys.implementation.name ("cpython")
@@ -143,7 +143,7 @@ enum class MetaTag : uint16_t {
     OxpackVersion = 7,    // utf8
     Created = 8,          // u64: seconds since the epoch, only from SOURCE_DATE_EPOCH
     Root = 9,             // repeated; see kRootFixedSize
-    OriginMode = 10,      // u8: 0 original, 1 blob
+    OriginMode = 10,      // u8: 0 original, 1 blob; readers treat other values as 0
     Platform = 11,        // utf8: the target's platform tag ("x86_64-linux-gnu")
 };
 inline constexpr size_t kMetaRecordHeader = 8;

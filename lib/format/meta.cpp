@@ -47,6 +47,7 @@ std::vector<unsigned char> encode_meta(const BlobInfo& info) {
         std::copy(r.path.begin(), r.path.end(), v.begin() + kRootFixedSize);
         put_record(out, MetaTag::Root, v.data(), v.size());
     }
+    for (const auto& r : info.unknown) put_string(out, static_cast<MetaTag>(r.tag), r.value);
     return out;
 }
 
@@ -58,7 +59,8 @@ Result<BlobInfo> decode_meta(const unsigned char* data, size_t size, const std::
     };
     while (pos < size) {
         if (size - pos < kMetaRecordHeader) return bad("truncated record header");
-        auto tag = static_cast<MetaTag>(load_le<uint16_t>(data + pos));
+        const uint16_t raw_tag = load_le<uint16_t>(data + pos);
+        auto tag = static_cast<MetaTag>(raw_tag);
         uint32_t len = load_le<uint32_t>(data + pos + 4);
         pos += kMetaRecordHeader;
         if (len > size - pos) return bad("record runs past the end of the section");
@@ -79,7 +81,8 @@ Result<BlobInfo> decode_meta(const unsigned char* data, size_t size, const std::
                 info.created = load_le<uint64_t>(v);
                 break;
             case MetaTag::OriginMode:
-                if (len != 1 || v[0] > 1) return bad("bad OriginMode record");
+                // Values above 1 are a later version's modes: kept, not refused.
+                if (len != 1) return bad("OriginMode record is not 1 byte");
                 info.origin = static_cast<OriginMode>(v[0]);
                 break;
             case MetaTag::Root: {
@@ -92,7 +95,7 @@ Result<BlobInfo> decode_meta(const unsigned char* data, size_t size, const std::
                 info.roots.push_back(std::move(r));
                 break;
             }
-            default: break;  // unknown tags are compatible additions
+            default: info.unknown.push_back({raw_tag, std::move(s)}); break;  // a later version's record
         }
     }
     return info;

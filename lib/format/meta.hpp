@@ -31,19 +31,27 @@ struct Target {
     std::vector<std::string> extension_suffixes;
 };
 
+// A meta record whose tag this version does not know: kept as is, so that a
+// tool rewriting a blob written by a later version keeps it.
+struct MetaRecord {
+    uint16_t tag = 0;
+    std::string value;
+};
+
 struct BlobInfo {
     Target target;
     std::string oxpack_version;
     std::optional<uint64_t> created;  // from SOURCE_DATE_EPOCH only
-    OriginMode origin = OriginMode::Original;
+    OriginMode origin = OriginMode::Original;  // may hold a value a later version defined
     std::vector<Root> roots;
+    std::vector<MetaRecord> unknown;  // written after the known records, in order
 };
 
 // Encodes the meta records for `info` (target.pyc_magic and hexversion live in
 // the fixed header, not here).
 std::vector<unsigned char> encode_meta(const BlobInfo& info);
 
-// Decodes meta records; unknown tags are skipped. `where` names the blob in errors.
+// Decodes meta records; records with unknown tags land in BlobInfo::unknown. `where` names the blob in errors.
 Result<BlobInfo> decode_meta(const unsigned char* data, size_t size, const std::string& where);
 
 }  // namespace oxpack::format

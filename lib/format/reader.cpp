@@ -3,7 +3,9 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <new>
 
 #define XXH_INLINE_ALL
@@ -18,14 +20,6 @@ uint64_t key_hash(Space space, std::string_view key) {
 }
 
 uint64_t checksum(const void* data, size_t size) { return XXH3_64bits(data, size); }
-
-std::vector<unsigned char> Payload::take() {
-    if (is_view()) return std::vector<unsigned char>(ptr_, ptr_ + size_);
-    std::vector<unsigned char> out = std::move(buf_);
-    ptr_ = nullptr;
-    size_ = 0;
-    return out;
-}
 
 Error Blob::corrupt(const std::string& what) const { return Error{ErrorCode::Corrupt, name_ + ": " + what}; }
 
@@ -52,6 +46,7 @@ Result<Blob> Blob::from_memory(const unsigned char* data, size_t size, std::stri
 
 Result<void> Blob::validate(OpenOptions options) {
     const unsigned char* d = data_;
+    if (size_ == 0) return Error{ErrorCode::NotABlob, name_ + ": not an oxpack blob (empty file)"};
     if (size_ < sizeof kMagic || std::memcmp(d, kMagic, sizeof kMagic) != 0) {
         // "\x89OXR\n": the CR LF pair was turned into LF by a text-mode transfer.
         static const unsigned char kTextModeDamage[5] = {0x89, 'O', 'X', 'R', '\n'};
@@ -60,13 +55,23 @@ Result<void> Blob::validate(OpenOptions options) {
         if (size_ >= 4 && std::memcmp(d, kMagic, 4) == 0) return corrupt("truncated or damaged magic number");
         return Error{ErrorCode::NotABlob, name_ + ": not an oxpack blob (bad magic number)"};
     }
+    if (size_ < hdr::kVersionMinor + 2)
+        return corrupt("truncated: " + std::to_string(size_) + " bytes, shorter than the header");
+
+    Header& h = header_;
+    // The magic and the version (bytes 0-11) keep their place in every major
+    // version; the rest of the header is laid out by the major version, so an
+    // unknown major is refused before anything else is read.
+    h.version_major = load_le<uint16_t>(d + hdr::kVersionMajor);
+    h.version_minor = load_le<uint16_t>(d + hdr::kVersionMinor);
+    if (h.version_major != kVersionMajor)
+        return Error{ErrorCode::Unsupported, name_ + ": format version " + std::to_string(h.version_major) + "." +
+                                                 std::to_string(h.version_minor) + " is not supported (this reader knows " +
+                                                 std::to_string(kVersionMajor) + ".x)"};
     if (size_ < kHeaderSize) return corrupt("truncated: " + std::to_string(size_) + " bytes, shorter than the header");
     if (checksum(d, hdr::kHeaderChecksum) != load_le<uint64_t>(d + hdr::kHeaderChecksum))
         return corrupt("header checksum mismatch");
 
-    Header& h = header_;
-    h.version_major = load_le<uint16_t>(d + hdr::kVersionMajor);
-    h.version_minor = load_le<uint16_t>(d + hdr::kVersionMinor);
     h.header_size = load_le<uint32_t>(d + hdr::kHeaderSize);
     h.file_size = load_le<uint64_t>(d + hdr::kFileSize);
     h.required_features = load_le<uint32_t>(d + hdr::kRequiredFeatures);
@@ -86,18 +91,13 @@ Result<void> Blob::validate(OpenOptions options) {
     h.payload_checksum = load_le<uint64_t>(d + hdr::kPayloadChecksum);
     h.header_checksum = load_le<uint64_t>(d + hdr::kHeaderChecksum);
 
-    if (h.version_major != kVersionMajor)
-        return Error{ErrorCode::Unsupported, name_ + ": format version " + std::to_string(h.version_major) + "." +
-                                                 std::to_string(h.version_minor) + " is not supported (this reader knows " +
-                                                 std::to_string(kVersionMajor) + ".x)"};
-    if ((h.required_features & ~kKnownRequiredFeatures) != 0)
-        return Error{ErrorCode::Unsupported, name_ + ": uses required features this reader does not know (bits 0x" +
-                                                 [&] {
-                                                     char buf[16];
-                                                     std::snprintf(buf, sizeof buf, "%x", h.required_features & ~kKnownRequiredFeatures);
-                                                     return std::string(buf);
-                                                 }() + ")"};
     if (h.header_size != kHeaderSize) return corrupt("header size " + std::to_string(h.header_size) + " is not 128");
+    if ((h.required_features & ~kKnownRequiredFeatures) != 0) {
+        char bits[16];
+        std::snprintf(bits, sizeof bits, "%x", h.required_features & ~kKnownRequiredFeatures);
+        return Error{ErrorCode::Unsupported,
+                     name_ + ": uses required features this reader does not know (bits 0x" + bits + ")"};
+    }
     if (h.file_size != size_)
         return corrupt("truncated or extended: header records " + std::to_string(h.file_size) + " bytes, file has " +
                        std::to_string(size_));
@@ -118,10 +118,6 @@ Result<void> Blob::validate(OpenOptions options) {
     if (!e1) return e1.error();
     if (h.slot_count == 0 || (h.slot_count & (h.slot_count - 1)) != 0)
         return corrupt("slot count " + std::to_string(h.slot_count) + " is not a power of two");
-    if (h.slot_count < h.entry_count && h.entry_count != 0) {
-        // Fewer slots than entries is legal only when groups share slots; the
-        // writer never produces it, but the reader stays correct either way.
-    }
     auto e2 = section(h.slots_offset, *slots_len, *e1, "slots");
     if (!e2) return e2.error();
     auto e3 = section(h.strings_offset, h.strings_size, *e2, "strings");
@@ -156,7 +152,7 @@ Result<Entry> Blob::entry(uint32_t i) const {
     e.stored_size = load_le<uint64_t>(r + ent::kStoredSize);
     e.raw_size = load_le<uint64_t>(r + ent::kRawSize);
     e.checksum = load_le<uint64_t>(r + ent::kChecksum);
-    if (r[ent::kReserved] != 0) return corrupt("entry " + std::to_string(i) + ": reserved byte is not zero");
+    // r[ent::kReserved] is written as 0 and ignored on reading (a later minor version may use it).
     if (!range_within(key_off, key_len, h.strings_size) || !range_within(path_off, path_len, h.strings_size))
         return corrupt("entry " + std::to_string(i) + ": name outside the strings section");
     const char* strings = reinterpret_cast<const char*>(data_ + h.strings_offset);
@@ -252,6 +248,10 @@ Result<Payload> Blob::payload(const Entry& e) const {
             if (e.raw_size != e.stored_size) return corrupt(where() + ": stored and raw sizes differ for a stored payload");
             return Payload::view(stored->data(), stored->size());
         case Compression::Zstd: {
+            // Exactly one frame, recording exactly the entry's raw size.
+            size_t frame = ZSTD_findFrameCompressedSize(stored->data(), stored->size());
+            if (ZSTD_isError(frame) || frame != stored->size())
+                return corrupt(where() + ": stored bytes are not exactly one zstd frame");
             unsigned long long content = ZSTD_getFrameContentSize(stored->data(), stored->size());
             if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || content != e.raw_size)
                 return corrupt(where() + ": zstd frame does not record the raw size");
@@ -259,16 +259,15 @@ Result<Payload> Blob::payload(const Entry& e) const {
             // claim is a lie that would make us allocate for nothing.
             auto cap = checked_mul(e.stored_size, 65536);
             if (!cap || e.raw_size > *cap) return corrupt(where() + ": implausible raw size");
-            std::vector<unsigned char> out;
-            try {
-                out.resize(e.raw_size);
-            } catch (const std::bad_alloc&) {
+            if (e.raw_size > SIZE_MAX) return corrupt(where() + ": implausible raw size");
+            // Not zero-filled: pages are touched only as zstd really writes them.
+            std::unique_ptr<unsigned char[]> out(new (std::nothrow) unsigned char[e.raw_size]);
+            if (out == nullptr && e.raw_size != 0)
                 return Error{ErrorCode::Io, name_ + ": " + where() + ": out of memory for " + std::to_string(e.raw_size) + " bytes"};
-            }
-            size_t got = ZSTD_decompress(out.data(), out.size(), stored->data(), stored->size());
+            size_t got = ZSTD_decompress(out.get(), e.raw_size, stored->data(), stored->size());
             if (ZSTD_isError(got)) return corrupt(where() + ": zstd: " + ZSTD_getErrorName(got));
             if (got != e.raw_size) return corrupt(where() + ": decompressed size differs from the recorded raw size");
-            return Payload::owned(std::move(out));
+            return Payload::owned(std::move(out), e.raw_size);
         }
     }
     return Error{ErrorCode::Unsupported, name_ + ": " + where() + ": unknown compression " + std::to_string(e.compression)};
@@ -283,6 +282,7 @@ std::vector<Error> Blob::verify(size_t max_problems, const std::function<void(ui
     auto add = [&](Error e) {
         if (problems.size() < max_problems) problems.push_back(std::move(e));
     };
+    auto at = [](uint32_t i, std::string_view key) { return "entry " + std::to_string(i) + " (" + std::string(key) + "): "; };
     const Header& h = header_;
     if (checksum(data_ + kHeaderSize, h.payload_offset - kHeaderSize) != h.index_checksum)
         add(corrupt("index checksum mismatch"));
@@ -290,7 +290,35 @@ std::vector<Error> Blob::verify(size_t max_problems, const std::function<void(ui
         add(corrupt("payload region checksum mismatch"));
     if (auto m = info(); !m) add(m.error());
 
+    // The hash table: every used slot names the first entry of a key group
+    // and carries that key's high hash bits; one slot per group; at least one
+    // empty slot so that a miss ends.
+    uint64_t used_slots = 0;
+    const unsigned char* slots = data_ + h.slots_offset;
+    for (uint32_t s = 0; s < h.slot_count; ++s) {
+        uint32_t idx = load_le<uint32_t>(slots + static_cast<uint64_t>(s) * kSlotSize + slot::kEntryIndex);
+        if (idx == kEmptySlot) continue;
+        ++used_slots;
+        if (idx >= h.entry_count) {
+            add(corrupt("hash slot " + std::to_string(s) + " names a missing entry " + std::to_string(idx)));
+            continue;
+        }
+        auto e = entry(idx);
+        if (!e) continue;  // reported below
+        uint32_t high = load_le<uint32_t>(slots + static_cast<uint64_t>(s) * kSlotSize + slot::kHashHigh);
+        if (high != static_cast<uint32_t>(e->key_hash >> 32))
+            add(corrupt("hash slot " + std::to_string(s) + ": high hash bits differ from entry " + std::to_string(idx)));
+        if (idx > 0) {
+            auto p = entry(idx - 1);
+            if (p && p->space == e->space && p->key == e->key)
+                add(corrupt("hash slot " + std::to_string(s) + " names entry " + std::to_string(idx) +
+                            ", which does not start its key group"));
+        }
+    }
+    if (used_slots >= h.slot_count) add(corrupt("hash table has no empty slot"));
+
     uint64_t total = h.entry_count;
+    uint64_t groups = 0;
     Entry prev;
     bool have_prev = false;
     for (uint32_t i = 0; i < h.entry_count; ++i) {
@@ -301,30 +329,41 @@ std::vector<Error> Blob::verify(size_t max_problems, const std::function<void(ui
             have_prev = false;
             continue;
         }
-        if (e->key_hash != key_hash(static_cast<Space>(e->space), e->key))
-            add(corrupt("entry " + std::to_string(i) + " (" + std::string(e->key) + "): key hash mismatch"));
+        if (e->key_hash != key_hash(static_cast<Space>(e->space), e->key)) add(corrupt(at(i, e->key) + "key hash mismatch"));
+        if (e->payload_offset % kAlign != 0) add(corrupt(at(i, e->key) + "payload not 16-byte aligned"));
         bool group_start = true;
         if (have_prev) {
-            auto a = std::tuple(prev.space, prev.key, prev.kind, prev.path);
-            auto b = std::tuple(e->space, e->key, e->kind, e->path);
-            if (!(a < b)) add(corrupt("entry " + std::to_string(i) + " (" + std::string(e->key) + "): entries out of order"));
+            auto a = std::tuple(prev.space, prev.key, prev.kind);
+            auto b = std::tuple(e->space, e->key, e->kind);
+            if (!(a < b)) add(corrupt(at(i, e->key) + "entries out of order"));
             group_start = !(prev.space == e->space && prev.key == e->key);
         }
-        if (group_start && e->space >= 1 && e->space <= 4) {
+        if (group_start) {
+            ++groups;
+            // The group as the ordered view has it, against what find() returns.
+            uint32_t end = i + 1;
+            for (; end < h.entry_count; ++end) {
+                auto n = entry(end);
+                if (!n || n->space != e->space || n->key != e->key) break;
+            }
             auto g = find(static_cast<Space>(e->space), e->key);
             if (!g || g->first != i)
-                add(corrupt("entry " + std::to_string(i) + " (" + std::string(e->key) + "): not reachable through the hash index"));
+                add(corrupt(at(i, e->key) + "not reachable through the hash index"));
+            else if (g->count != end - i)
+                add(corrupt(at(i, e->key) + "key group members do not share their key string"));
         }
         if (e->compression <= kMaxKnownCompression) {
             auto p = payload(*e);
             if (!p) add(p.error());
         } else {
-            add(Error{ErrorCode::Unsupported, name_ + ": entry " + std::string(e->key) + ": unknown compression " +
+            add(Error{ErrorCode::Unsupported, name_ + ": " + at(i, e->key) + "unknown compression " +
                                                   std::to_string(e->compression)});
         }
         prev = *e;
         have_prev = true;
     }
+    if (used_slots != groups)
+        add(corrupt(std::to_string(used_slots) + " hash slots in use for " + std::to_string(groups) + " key groups"));
     if (progress) progress(total, total);
     return problems;
 }

@@ -10,10 +10,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "format/layout.hpp"
@@ -86,21 +88,22 @@ public:
         r.size_ = n;
         return r;
     }
-    static Payload owned(std::vector<unsigned char> buf) {
+    // `buf` holds `n` bytes. A plain array, not a vector: allocating it does
+    // not touch its pages, so a frame that lies about its size costs address
+    // space, not memory.
+    static Payload owned(std::unique_ptr<unsigned char[]> buf, size_t n) {
         Payload r;
         r.buf_ = std::move(buf);
-        r.ptr_ = r.buf_.data();
-        r.size_ = r.buf_.size();
+        r.ptr_ = r.buf_.get();
+        r.size_ = n;
         return r;
     }
-    Payload(Payload&& o) noexcept { *this = std::move(o); }
+    Payload(Payload&& o) noexcept
+        : buf_(std::move(o.buf_)), ptr_(std::exchange(o.ptr_, nullptr)), size_(std::exchange(o.size_, 0)) {}
     Payload& operator=(Payload&& o) noexcept {
-        bool own = !o.buf_.empty() && o.ptr_ == o.buf_.data();
         buf_ = std::move(o.buf_);
-        ptr_ = own ? buf_.data() : o.ptr_;
-        size_ = o.size_;
-        o.ptr_ = nullptr;
-        o.size_ = 0;
+        ptr_ = std::exchange(o.ptr_, nullptr);
+        size_ = std::exchange(o.size_, 0);
         return *this;
     }
     Payload(const Payload&) = delete;
@@ -110,12 +113,12 @@ public:
     size_t size() const { return size_; }
     std::span<const unsigned char> bytes() const { return {ptr_, size_}; }
     std::string_view str() const { return {reinterpret_cast<const char*>(ptr_), size_}; }
-    bool is_view() const { return buf_.empty() || ptr_ != buf_.data(); }
-    // Takes ownership of the buffer (copies when this is a view).
-    std::vector<unsigned char> take();
+    bool is_view() const { return buf_ == nullptr; }
+    // A copy of the bytes.
+    std::vector<unsigned char> take() const { return std::vector<unsigned char>(ptr_, ptr_ + size_); }
 
 private:
-    std::vector<unsigned char> buf_;
+    std::unique_ptr<unsigned char[]> buf_;
     const unsigned char* ptr_ = nullptr;
     size_t size_ = 0;
 };

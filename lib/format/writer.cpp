@@ -47,20 +47,37 @@ Result<void> compress_all(std::vector<InputEntry>& entries, std::vector<Stored>&
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, options.level);
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);  // the entry has its own
+        // One output buffer per thread, reused: a fresh compressBound-sized
+        // buffer per entry costs more in page faults than the compression.
+        std::vector<char> buf;
         for (size_t k; (k = next.fetch_add(1)) < unique.size();) {
             const std::string& raw = entries[unique[k]].data;
+            std::string& pre = entries[unique[k]].precompressed;
+            if (!pre.empty()) {  // compressed by the caller: check it is one frame of `raw`
+                if (ZSTD_getFrameContentSize(pre.data(), pre.size()) != raw.size() || pre.size() >= raw.size()) {
+                    std::lock_guard lock(failure_mutex);
+                    failure = entries[unique[k]].path + ": precompressed payload does not match its data";
+                    continue;
+                }
+                out[unique[k]] = Stored{Compression::Zstd, std::move(pre)};
+                uint64_t d = done.fetch_add(raw.size()) + raw.size();
+                if (options.progress) {
+                    std::lock_guard lock(progress_mutex);
+                    options.progress(d, total);
+                }
+                continue;
+            }
             if (raw.size() < options.min_compress_size) continue;
-            std::string buf(ZSTD_compressBound(raw.size()), '\0');
+            const size_t bound = ZSTD_compressBound(raw.size());
+            if (buf.size() < bound) buf.resize(bound);
             size_t n = ZSTD_compress2(cctx, buf.data(), buf.size(), raw.data(), raw.size());
             if (ZSTD_isError(n)) {
                 std::lock_guard lock(failure_mutex);
                 failure = entries[unique[k]].path + ": zstd: " + ZSTD_getErrorName(n);
                 continue;
             }
-            if (n < raw.size()) {  // keep only what actually got smaller
-                buf.resize(n);
-                out[unique[k]] = Stored{Compression::Zstd, std::move(buf)};
-            }
+            if (n < raw.size())  // keep only what actually got smaller
+                out[unique[k]] = Stored{Compression::Zstd, std::string(buf.data(), n)};
             uint64_t d = done.fetch_add(raw.size()) + raw.size();
             if (options.progress) {
                 std::lock_guard lock(progress_mutex);

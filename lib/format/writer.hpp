@@ -22,6 +22,10 @@ struct InputEntry {
     std::string key;          // see Space for the key of each space
     std::string path;         // original path, relative to its root, '/'-separated
     std::string data;         // the payload's raw bytes
+    // Optional: `data` already compressed by the caller as one zstd frame
+    // (used when WriteOptions::compression is Zstd), so a caller can compress
+    // while it reads. Empty: the writer compresses (or stores) `data` itself.
+    std::string precompressed;
     // Payloads are laid out by (order_hint, entry order): a start-up profile
     // puts the payloads an application needs first next to each other.
     uint32_t order_hint = UINT32_MAX;

@@ -10,7 +10,7 @@ namespace {
 
 // Kept to what every CPython from 3.8 on has. Prints one JSON object.
 constexpr const char* kProbe = R"PY(
-import importlib.machinery as m, importlib.util as u, json, os, site, sys, sysconfig
+import importlib.machinery as m, importlib.util as u, json, os, platform, site, sys, sysconfig
 paths = sysconfig.get_paths()
 sp = []
 try:
@@ -37,6 +37,8 @@ json.dump({
   "site_packages": sp,
   "optimize": sys.flags.optimize,
   "executable": sys.executable,
+  "sysconfig_platform": sysconfig.get_platform(),
+  "libc": " ".join(platform.libc_ver()) if sys.platform.startswith("linux") else "",
 }, sys.stdout)
 )PY";
 
@@ -83,6 +85,8 @@ Interpreter probe_interpreter(const std::string& python) {
         it.platlib = j.at("platlib").get<std::string>();
         it.site_packages = j.at("site_packages").get<std::vector<std::string>>();
         it.optimize = j.at("optimize").get<int>();
+        it.sysconfig_platform = j.at("sysconfig_platform").get<std::string>();
+        it.libc = j.at("libc").get<std::string>();
         auto vi = j.at("version_info").get<std::vector<int>>();
         it.version_major = vi.at(0);
         it.version_minor = vi.at(1);

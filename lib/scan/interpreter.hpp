@@ -22,6 +22,8 @@ struct Interpreter {
     int optimize = 0;                // sys.flags.optimize
     int version_major = 0, version_minor = 0;
     std::string magic_bytes;         // importlib.util.MAGIC_NUMBER, 4 bytes
+    std::string sysconfig_platform;  // sysconfig.get_platform(): "linux-x86_64"
+    std::string libc;                // platform.libc_ver(): "glibc 2.36" (Linux), else ""
 
     // "cpython 3.11.7 (cpython-311)"
     std::string describe() const;

@@ -23,6 +23,18 @@ std::optional<fs::path> safe_relative(std::string_view p) {
     return rel;
 }
 
+// True when a directory on the way from `base` to `dest` (exclusive) is a
+// symbolic link: writing there would land outside the output directory.
+bool through_symlink(const fs::path& base, const fs::path& dest) {
+    fs::path rel = dest.lexically_relative(base), at = base;
+    for (auto it = rel.begin(); it != rel.end() && std::next(it) != rel.end(); ++it) {
+        at /= *it;
+        std::error_code ec;
+        if (fs::is_symlink(fs::symlink_status(at, ec))) return true;
+    }
+    return false;
+}
+
 std::string root_dir_name(size_t index, const std::string& root_path) {
     std::string base = fs::path(root_path).filename().string();
     if (base.empty() || base == "." || base == "..") base = "root";
@@ -63,6 +75,12 @@ Action setup_extract(CLI::App& app) {
             if (per_root && e.root != format::kNoRoot && e.root < info.roots.size())
                 dest /= root_dir_name(e.root, info.roots[e.root].path);
             dest /= *rel;
+            if (through_symlink(o->out, dest)) {
+                spdlog::warn("{}: entry '{}' would be written through a symbolic link under {}; skipped", o->blob,
+                             e.key, o->out);
+                ++skipped;
+                continue;
+            }
             if (!o->overwrite && fs::exists(fs::symlink_status(dest))) {
                 spdlog::warn("{}: already exists; skipped (use --overwrite)", dest.string());
                 ++skipped;

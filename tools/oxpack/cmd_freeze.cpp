@@ -1,21 +1,20 @@
-// oxpack freeze: pack the files under directories into one blob.
+// oxpack freeze: scan a Python environment for a target interpreter and pack
+// it into one blob (written atomically).
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
+#include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
-#include "format/writer.hpp"
+#include "core/progress.hpp"
+#include "freeze/freezer.hpp"
 #include "output.hpp"
-#include "scan/interpreter.hpp"
-#include "scan/name_classifier.hpp"
+#include "scan_options.hpp"
 
 namespace oxpack::cli {
-namespace fs = std::filesystem;
 namespace {
 
 struct CompressSpec {
@@ -37,6 +36,21 @@ CompressSpec parse_compress(const std::string& s) {
     throw Failure(Exit::Usage, "--compress: '" + s + "' is not none, zstd or zstd:LEVEL (1-22)");
 }
 
+std::set<int> parse_levels(const std::string& s) {
+    std::set<int> levels;
+    size_t start = 0;
+    for (;;) {
+        size_t comma = s.find(',', start);
+        std::string part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (part != "0" && part != "1" && part != "2")
+            throw Failure(Exit::Usage, "--optimize: '" + s + "' is not a list of levels 0, 1, 2 (e.g. 0 or 0,1,2)");
+        levels.insert(part[0] - '0');
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return levels;
+}
+
 std::optional<uint64_t> source_date_epoch() {
     const char* v = std::getenv("SOURCE_DATE_EPOCH");
     if (v == nullptr || *v == '\0') return std::nullopt;
@@ -50,58 +64,89 @@ std::optional<uint64_t> source_date_epoch() {
 
 Action setup_freeze(CLI::App& app) {
     struct Opts {
-        std::vector<std::string> dirs;
+        ScanArgs scan;
         std::string out;
-        std::string python = "python3";
         std::string compress = "none";
         std::string origin = "original";
+        std::string optimize = "0";
+        std::string sources = "keep";
+        bool strict = false;
         bool json = false;
+        bool no_progress = false;
     };
     auto o = std::make_shared<Opts>();
-    app.add_option("DIR", o->dirs, "Directories to pack (each becomes a root)")->required()->check(CLI::ExistingDirectory);
+    add_scan_options(app, o->scan);
     app.add_option("-o,--output", o->out, "The blob to write (atomically)")->required();
-    app.add_option("--python", o->python, "Target interpreter (default: python3 on PATH)");
     app.add_option("--compress", o->compress, "none, zstd or zstd:LEVEL (default: none)");
+    app.add_option("--optimize", o->optimize, "Bytecode levels to store: 0, 1, 2 or a list like 0,1,2 (default: 0)");
+    app.add_option("--sources", o->sources, "keep (for tracebacks and inspect; default) or drop")
+        ->check(CLI::IsMember({"keep", "drop"}));
+    app.add_flag("--strict", o->strict, "Fail (exit 3) if a source does not compile, instead of reporting it");
     app.add_option("--origin", o->origin, "Default __file__ mode at run time: original or blob")
         ->check(CLI::IsMember({"original", "blob"}));
-    app.add_flag("--json", o->json, "Print a JSON summary");
+    app.add_flag("--json", o->json, "Print a JSON summary on stdout");
+    app.add_flag("--no-progress", o->no_progress, "No progress bar even on a terminal");
     return [o] {
         auto spec = parse_compress(o->compress);
-        auto created = source_date_epoch();
-        scan::Interpreter py = scan::probe_interpreter(o->python);
+        freeze::FreezeOptions fo;
+        fo.optimize = parse_levels(o->optimize);
+        fo.keep_sources = o->sources == "keep";
+        fo.strict = o->strict;
+        fo.compression = spec.compression;
+        fo.level = spec.level;
+        fo.origin = o->origin == "blob" ? format::OriginMode::Blob : format::OriginMode::Original;
+        fo.created = source_date_epoch();
+        fo.threads = o->scan.jobs;
+        core::Progress progress(!o->json && !o->no_progress);
+        fo.progress = &progress;
+
+        auto t0 = std::chrono::steady_clock::now();
+        scan::Interpreter py = scan::probe_interpreter(o->scan.python);
         spdlog::info("target: {}", py.describe());
-
-        format::BlobInfo info;
-        info.target = py.target;
-        info.oxpack_version = OXPACK_VERSION;
-        info.created = created;
-        info.origin = o->origin == "blob" ? format::OriginMode::Blob : format::OriginMode::Original;
-
-        std::vector<format::InputEntry> entries;
-        scan::NameScanReport report;
-        for (const auto& dir : o->dirs) {
-            std::string abs = fs::absolute(dir).lexically_normal().string();
-            if (abs.size() > 1 && abs.back() == '/') abs.pop_back();
-            struct stat st;
-            if (::stat(abs.c_str(), &st) != 0) throw Failure(Exit::BadInput, abs + ": cannot stat");
-            if (info.roots.size() >= format::kNoRoot) throw Failure(Exit::Usage, "too many roots");
-            info.roots.push_back({abs, static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000ull + st.st_mtim.tv_nsec,
-                                  static_cast<uint64_t>(st.st_size), format::RootType::Directory});
-            scan::classify_by_name(abs, static_cast<uint16_t>(info.roots.size() - 1), py.target, entries, report);
+        scan::Report report;
+        if (progress.active()) progress.phase("scanning", 0);
+        scan::ScanResult r = scan::scan_environment(py, scan_options(o->scan), report);
+        auto t1 = std::chrono::steady_clock::now();
+        freeze::FreezeOutput out = freeze::freeze_scan(py, r, fo, report);
+        auto t_write = std::chrono::steady_clock::now();
+        core::write_file_atomic(o->out, out.bytes);
+        auto t2 = std::chrono::steady_clock::now();
+        progress.done();
+        print_problems(report);
+        for (const auto& sh : r.shadowed)
+            spdlog::info("{}: shadowed by {} (not packed, as Python would not import it)", sh.path, sh.by);
+        const auto& s = out.stats;
+        auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+        if (o->json) {
+            nlohmann::json roots = nlohmann::json::array();
+            for (const auto& root : r.roots) roots.push_back(root.path);
+            print_json({{"output", o->out},
+                        {"target", py.target.python_version},
+                        {"roots", roots},
+                        {"entries", s.entries},
+                        {"bytes", s.blob_bytes},
+                        {"files_read", s.files_read},
+                        {"bytes_read", s.bytes_read},
+                        {"bytecode_reused", s.bytecode_reused},
+                        {"bytecode_compiled", s.bytecode_compiled},
+                        {"compile_errors", s.compile_errors},
+                        {"shadowed", r.shadowed.size()},
+                        {"skipped", report.skipped_count()},
+                        {"excluded", r.stats.excluded_files},
+                        {"scan_seconds", secs(t0, t1)},
+                        {"read_seconds", s.read_seconds},
+                        {"compile_seconds", s.compile_seconds},
+                        {"build_seconds", s.build_seconds},
+                        {"write_seconds", secs(t_write, t2)},
+                        {"total_seconds", secs(t0, t2)}});
+        } else {
+            std::cerr << "oxpack: " << o->out << ": " << s.entries << " entries, " << s.blob_bytes << " bytes from "
+                      << r.roots.size() << " root(s); bytecode " << s.bytecode_reused << " reused, "
+                      << s.bytecode_compiled << " compiled";
+            if (report.skipped_count()) std::cerr << "; " << report.skipped_count() << " input(s) skipped (see warnings)";
+            std::cerr << "\n";
         }
-        for (const auto& p : report.problems) spdlog::warn("{}", p);
-
-        format::WriteOptions wo;
-        wo.compression = spec.compression;
-        wo.level = spec.level;
-        size_t count = entries.size();
-        auto bytes = unwrap(format::build_blob(info, std::move(entries), wo), Exit::BadInput);
-        core::write_file_atomic(o->out, bytes);
-        if (o->json)
-            print_json({{"output", o->out}, {"entries", count}, {"bytes", bytes.size()}, {"skipped", report.problems.size()}});
-        else
-            spdlog::info("{}: {} entries, {} bytes", o->out, count, bytes.size());
-        return report.problems.empty() ? 0 : static_cast<int>(Exit::Partial);
+        return report.skipped_count() ? static_cast<int>(Exit::Partial) : 0;
     };
 }
 

@@ -34,9 +34,10 @@ Action setup_info(CLI::App& app) {
         nlohmann::json roots = nlohmann::json::array();
         for (const auto& r : info.roots)
             roots.push_back({{"path", r.path}, {"mtime_ns", r.mtime_ns}, {"size", r.size},
-                             {"type", r.type == format::RootType::Directory ? "directory"
-                                      : r.type == format::RootType::Wheel   ? "wheel"
-                                                                            : "zip"}});
+                             {"type", r.type == format::RootType::Directory ? std::string("directory")
+                                      : r.type == format::RootType::Wheel   ? std::string("wheel")
+                                      : r.type == format::RootType::Zip     ? std::string("zip")
+                                      : "unknown(" + std::to_string(static_cast<int>(r.type)) + ")"}});
         nlohmann::json kinds = nlohmann::json::object();
         for (const auto& [k, t] : by_kind) kinds[k] = {{"entries", t.count}, {"stored_bytes", t.stored}, {"raw_bytes", t.raw}};
         const auto& t = info.target;
@@ -56,7 +57,9 @@ Action setup_info(CLI::App& app) {
               {"extension_suffixes", t.extension_suffixes}}},
             {"oxpack_version", info.oxpack_version},
             {"created", info.created ? nlohmann::json(*info.created) : nlohmann::json(nullptr)},
-            {"origin", info.origin == format::OriginMode::Blob ? "blob" : "original"},
+            {"origin", info.origin == format::OriginMode::Blob       ? std::string("blob")
+                       : info.origin == format::OriginMode::Original ? std::string("original")
+                       : "unknown(" + std::to_string(static_cast<int>(info.origin)) + ")"},
             {"roots", roots},
             {"entries", all.count},
             {"stored_bytes", all.stored},

@@ -25,7 +25,10 @@ Action setup_verify(CLI::App& app) {
         uint64_t size = 0;
         auto opened = format::Blob::open(o->blob);
         if (!opened) {
-            if (opened.error().code == format::ErrorCode::Io) throw Failure(Exit::BadInput, opened.error().message);
+            // Damage is a failed check (1); a file that is missing, not a blob
+            // at all, or of a version this reader does not know cannot be
+            // checked: bad input (3).
+            if (opened.error().code != format::ErrorCode::Corrupt) throw Failure(Exit::BadInput, opened.error().message);
             problems.push_back(opened.error());
         } else {
             opened->advise_sequential();

@@ -4,10 +4,22 @@ namespace oxpack::cli {
 
 std::span<const Command> commands() {
     static const Command table[] = {
-        {"freeze", "Pack Python files into a blob",
-         "  oxpack freeze /usr/lib/python3.11 -o stdlib.oxr\n"
-         "  oxpack freeze site-packages --compress zstd:9 -o app.oxr",
+        {"scan", "Classify a Python environment as the target's import system sees it",
+         "  oxpack scan                                   # python3's whole sys.path\n"
+         "  oxpack scan .venv/lib/python3.11/site-packages --python .venv/bin/python\n"
+         "  oxpack scan dist/*.whl --json | jq '.items[] | select(.kind == \"extension\") | .name'",
+         setup_scan},
+        {"freeze", "Pack a Python environment into a blob for a target interpreter",
+         "  oxpack freeze -o app.oxr                      # python3's sys.path: stdlib + site-packages\n"
+         "  oxpack freeze site-packages --python python3.12 --compress zstd:9 -o app.oxr\n"
+         "  oxpack freeze wheels/ --exclude '*.tests' --sources drop --optimize 0,2 -o app.oxr\n"
+         "  SOURCE_DATE_EPOCH=0 oxpack freeze -o a.oxr && oxpack verify a.oxr",
          setup_freeze},
+        {"diff", "Compare two blobs: entries added, removed, changed",
+         "  oxpack diff old.oxr new.oxr\n"
+         "  oxpack diff old.oxr new.oxr --json | jq '.changed[].key'\n"
+         "  oxpack diff -q old.oxr new.oxr || echo changed",
+         setup_diff},
         {"ls", "List the entries of a blob", "  oxpack ls app.oxr\n  oxpack ls app.oxr --json | jq '.[].key'", setup_ls},
         {"info", "Show a blob's header, target interpreter and totals", "  oxpack info app.oxr --json", setup_info},
         {"verify", "Check every checksum and structure of a blob", "  oxpack verify app.oxr && echo intact",

@@ -22,7 +22,9 @@ struct Command {
 
 std::span<const Command> commands();
 
+Action setup_scan(CLI::App& app);
 Action setup_freeze(CLI::App& app);
+Action setup_diff(CLI::App& app);
 Action setup_ls(CLI::App& app);
 Action setup_info(CLI::App& app);
 Action setup_verify(CLI::App& app);

@@ -32,7 +32,12 @@ int main(int argc, char** argv) {
 
     CLI::App app{"oxpack: freeze Python environments into one indexed blob, and inspect it."};
     app.set_version_flag("--version", std::string("oxpack ") + OXPACK_VERSION);
-    app.footer(std::string("\n") + kExitCodes + "\n\nRun 'oxpack COMMAND --help' for a command's options and examples.");
+    std::string examples = "\nExamples:\n";
+    for (const auto& cmd : cli::commands()) {
+        std::string first(cmd.example);
+        examples += first.substr(0, first.find('\n')) + "\n";
+    }
+    app.footer(examples + "\n" + kExitCodes + "\n\nRun 'oxpack COMMAND --help' for a command's options and examples.");
     int verbosity = 0;
     app.add_flag("-v,--verbose", verbosity, "More detail on stderr (repeat for debug output)");
     app.require_subcommand(1);

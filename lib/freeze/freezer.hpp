@@ -1,0 +1,52 @@
+// From a scan to blob bytes: choose what each module keeps (sources,
+// reused bytecode, freshly compiled bytecode, extensions), read everything
+// in parallel, compile what is missing with the target interpreter, and
+// build the blob. The output depends only on the inputs and options.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/progress.hpp"
+#include "format/layout.hpp"
+#include "scan/interpreter.hpp"
+#include "scan/report.hpp"
+#include "scan/scanner.hpp"
+
+namespace oxpack::freeze {
+
+struct FreezeOptions {
+    std::set<int> optimize{0};  // bytecode levels stored (0, 1, 2)
+    bool keep_sources = true;   // --sources keep|drop
+    bool strict = false;        // a source that does not compile fails the freeze
+    format::Compression compression = format::Compression::None;
+    int level = 3;
+    format::OriginMode origin = format::OriginMode::Original;
+    std::optional<uint64_t> created;  // SOURCE_DATE_EPOCH
+    unsigned threads = 0;             // 0: one per core
+    core::Progress* progress = nullptr;
+};
+
+struct FreezeStats {
+    uint64_t entries = 0;
+    uint64_t files_read = 0, bytes_read = 0;
+    uint64_t bytecode_reused = 0, bytecode_compiled = 0;
+    uint64_t compile_errors = 0;
+    uint64_t blob_bytes = 0;
+    double read_seconds = 0, compile_seconds = 0, build_seconds = 0;  // wall clock per phase
+};
+
+struct FreezeOutput {
+    std::vector<unsigned char> bytes;
+    FreezeStats stats;
+};
+
+// Throws oxpack::Failure: BadInput for --strict compile errors, Internal
+// for helper failures. Problems go to `report`.
+FreezeOutput freeze_scan(const scan::Interpreter& python, const scan::ScanResult& scan, const FreezeOptions& options,
+                         scan::Report& report);
+
+}  // namespace oxpack::freeze

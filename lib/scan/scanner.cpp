@@ -1,0 +1,279 @@
+// scan_environment: which roots, walking them, .pth files, wheels, then
+// resolution (resolve.cpp) and filters (filters.cpp).
+#include "scan/scanner.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include "core/error.hpp"
+#include "scan/archive.hpp"
+#include "scan/dir_walk.hpp"
+#include "scan/filters.hpp"
+#include "scan/names.hpp"
+#include "scan/pth.hpp"
+#include "scan/resolve.hpp"
+
+namespace oxpack::scan {
+namespace fs = std::filesystem;
+namespace {
+
+std::string normalize(const std::string& p) {
+    std::string s = fs::absolute(p).lexically_normal().string();
+    while (s.size() > 1 && s.back() == '/') s.pop_back();
+    return s;
+}
+
+std::string real(const std::string& p) {
+    std::error_code ec;
+    auto r = fs::canonical(p, ec);
+    return ec ? p : r.string();
+}
+
+TargetTags target_tags(const Interpreter& py) {
+    TargetTags t;
+    t.minor = py.version_minor;
+    auto dash = py.sysconfig_platform.find('-');
+    t.os = py.sysconfig_platform.substr(0, dash);
+    t.arch = dash == std::string::npos ? "" : py.sysconfig_platform.substr(dash + 1);
+    if (starts_with(py.libc, "glibc ")) {
+        std::string v = py.libc.substr(6);
+        t.glibc_major = std::atoi(v.c_str());
+        auto dot = v.find('.');
+        t.glibc_minor = dot == std::string::npos ? 0 : std::atoi(v.c_str() + dot + 1);
+    }
+    return t;
+}
+
+class RootCollector {
+public:
+    RootCollector(const Interpreter& py, const ScanOptions& opt, Report& report)
+        : py_(py), opt_(opt), report_(report), tags_(target_tags(py)) {
+        for (const auto& s : {py.stdlib, py.platstdlib})
+            if (!s.empty()) stdlib_.insert(real(s));
+    }
+
+    // Adds a candidate root. `explicit_arg`: given on the command line.
+    void add(const std::string& raw, const std::string& added_by, bool explicit_arg) {
+        std::string path = normalize(raw);
+        if (!seen_.insert(real(path)).second) return;
+        struct stat st;
+        if (::stat(path.c_str(), &st) != 0) {
+            if (explicit_arg) throw Failure(Exit::BadInput, path + ": " + std::strerror(errno));
+            report_.note(path, "sys.path entry does not exist; nothing to scan");
+            return;
+        }
+        ScanRoot r;
+        r.path = path;
+        r.added_by = added_by;
+        r.mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000ull + st.st_mtim.tv_nsec;
+        r.size = static_cast<uint64_t>(st.st_size);
+        if (S_ISDIR(st.st_mode)) {
+            if (wheel_directory(path)) return;
+            r.type = format::RootType::Directory;
+            r.stdlib = stdlib_.count(real(path)) > 0;
+        } else if (S_ISREG(st.st_mode)) {
+            auto w = parse_wheel_filename(fs::path(path).filename().string());
+            r.type = w ? format::RootType::Wheel : format::RootType::Zip;
+            r.wheel = w;
+            if (w) {
+                std::string why;
+                if (!wheel_supported(*w, tags_, why)) {
+                    report_.problem(path, "wheel not usable by the target (" + why + "); not packed");
+                    return;
+                }
+            }
+        } else {
+            report_.problem(path, "not a directory, wheel or zip file; skipped");
+            return;
+        }
+        roots_.push_back(std::move(r));
+    }
+
+    // A directory holding wheels and nothing importable: each wheel is a root.
+    bool wheel_directory(const std::string& path) {
+        std::vector<std::string> wheels;
+        bool other = false;
+        std::error_code ec;
+        for (auto it = fs::directory_iterator(path, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+            std::string name = it->path().filename().string();
+            if (ends_with(name, ".whl") && it->is_regular_file(ec)) wheels.push_back(it->path().string());
+            else if (ends_with(name, ".py") || ends_with(name, ".dist-info") || ends_with(name, ".egg-info") ||
+                     ends_with(name, ".so") || (it->is_directory(ec) && fs::exists(it->path() / "__init__.py", ec)))
+                other = true;
+        }
+        if (wheels.empty() || other) return false;
+        std::sort(wheels.begin(), wheels.end());
+        for (const auto& w : wheels) add(w, "wheel directory " + path, false);
+        return true;
+    }
+
+    std::vector<ScanRoot>& roots() { return roots_; }
+
+    const Interpreter& py_;
+    const ScanOptions& opt_;
+    Report& report_;
+    TargetTags tags_;
+    std::set<std::string> stdlib_;
+    std::set<std::string> seen_;
+    std::vector<ScanRoot> roots_;
+};
+
+std::string read_small_file(const std::string& path) {
+    std::string data;
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return data;
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+    std::fclose(f);
+    return data;
+}
+
+// Lists an archive root into its tree; for wheels checks WHEEL and RECORD.
+void load_archive(ScanRoot& r, Report& report) {
+    std::string err;
+    auto a = Archive::open(r.path, err);
+    if (!a) {
+        report.problem(r.path, err + "; skipped");
+        return;
+    }
+    std::string data_dir;
+    if (r.wheel) data_dir = r.wheel->distribution + "-" + r.wheel->version + ".data";
+    r.tree = a->list([&](const std::string& m) { return r.wheel ? wheel_install_path(m, data_dir) : m; }, report);
+    if (!r.wheel) return;
+    // WHEEL and RECORD live in "<name>-<version>.dist-info/".
+    std::string info_dir = r.wheel->distribution + "-" + r.wheel->version + ".dist-info";
+    std::string text;
+    int64_t wi = a->find(info_dir + "/WHEEL");
+    if (wi < 0 || !a->read(wi, text, err)) {
+        report.problem(r.path, "no readable " + info_dir + "/WHEEL; not a valid wheel, skipped");
+        r.tree = Node{};
+        r.tree.is_dir = true;
+        return;
+    }
+    if (text.find("Wheel-Version: 1.") == std::string::npos) {
+        report.problem(r.path, "unsupported Wheel-Version (oxpack reads 1.x); skipped");
+        r.tree = Node{};
+        r.tree.is_dir = true;
+        return;
+    }
+    int64_t ri = a->find(info_dir + "/RECORD");
+    if (ri < 0 || !a->read(ri, text, err)) {
+        report.note(r.path, "no readable " + info_dir + "/RECORD; members not cross-checked");
+        return;
+    }
+    std::set<std::string> listed;
+    for (const auto& [path, size] : parse_record(text)) {
+        listed.insert(path);
+        int64_t mi = a->find(path);
+        if (mi < 0) report.note(r.path + "!" + path, "listed in RECORD but missing from the wheel");
+    }
+    std::function<void(const Node&)> check = [&](const Node& n) {
+        for (const auto& c : n.children) {
+            if (c.is_dir) check(c);
+            else if (!listed.count(c.origin) && !ends_with(c.origin, "/RECORD.jws") && !ends_with(c.origin, "/RECORD.p7s"))
+                report.note(r.path + "!" + c.origin, "not listed in RECORD");
+        }
+    };
+    check(r.tree);
+}
+
+void count_foreign_pycs(const Node& n, const std::string& tag, ScanStats& stats) {
+    for (const auto& c : n.children) {
+        if (!c.is_dir) continue;
+        if (c.name == "__pycache__") {
+            for (const auto& f : c.children)
+                if (!f.is_dir && ends_with(f.name, ".pyc") && f.name.find("." + tag + ".") == std::string::npos)
+                    ++stats.pyc_foreign;
+        } else {
+            count_foreign_pycs(c, tag, stats);
+        }
+    }
+}
+
+}  // namespace
+
+std::string item_location(const ScanResult& scan, const Item& item) {
+    const ScanRoot& r = scan.roots[item.root];
+    return item.member >= 0 ? r.path + "!" + item.path : r.path + "/" + item.path;
+}
+
+ScanResult scan_environment(const Interpreter& py, const ScanOptions& options, Report& report) {
+    RootCollector collect(py, options, report);
+    if (options.paths.empty())
+        for (const auto& p : py.sys_path) collect.add(p, "sys.path", false);
+    else
+        for (const auto& p : options.paths) collect.add(p, "argument", true);
+
+    // Directories never walked as part of another root: every root, and
+    // every sys.path entry of the target (site-packages inside the stdlib).
+    WalkOptions wo;
+    wo.threads = options.threads;
+    std::set<std::pair<dev_t, ino_t>> all_roots;
+    auto add_id = [&](const std::string& p) {
+        struct stat st;
+        if (::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) all_roots.emplace(st.st_dev, st.st_ino);
+    };
+    for (const auto& p : py.sys_path) add_id(p);
+    for (const auto& p : py.site_packages) add_id(p);
+
+    ScanResult result;
+    // Roots can grow while walking (.pth path lines): walk until none is new.
+    for (size_t i = 0; i < collect.roots().size(); ++i) {
+        for (const auto& r : collect.roots()) add_id(r.path);
+        ScanRoot& r = collect.roots()[i];
+        if (r.type == format::RootType::Directory) {
+            wo.other_roots = all_roots;
+            struct stat st;
+            if (::stat(r.path.c_str(), &st) == 0) wo.other_roots.erase({st.st_dev, st.st_ino});
+            r.tree = walk_directory(r.path, wo, report);
+            // .pth files, in name order as site reads them.
+            std::vector<std::string> pths;
+            for (const auto& c : r.tree.children)
+                if (!c.is_dir && ends_with(c.name, ".pth")) pths.push_back(c.name);
+            std::string dir = r.path;  // r may move when roots grow
+            for (const auto& name : pths) {
+                std::string file = dir + "/" + name;
+                PthContent pc = parse_pth(read_small_file(file), dir);
+                for (const auto& line : pc.import_lines)
+                    report.note(file, "import line not executed (oxpack never runs .pth code): " +
+                                          (line.size() > 120 ? line.substr(0, 117) + "..." : line));
+                for (const auto& p : pc.paths) {
+                    struct stat pst;
+                    if (::stat(p.c_str(), &pst) != 0) continue;  // site skips missing paths silently
+                    collect.add(p, name, false);
+                }
+            }
+        } else {
+            load_archive(r, report);
+        }
+    }
+    result.roots = std::move(collect.roots());
+    if (result.roots.size() >= format::kNoRoot) throw Failure(Exit::Usage, "too many roots");
+    for (const auto& r : result.roots) count_foreign_pycs(r.tree, py.target.cache_tag, result.stats);
+
+    resolve_roots(py, result, report);
+
+    // Files too big to pack are reported and left out.
+    for (Item& it : result.items)
+        if (it.size > options.max_file_size) {
+            report.problem(item_location(result, it), "file of " + std::to_string(it.size) +
+                                                          " bytes is larger than the limit (" +
+                                                          std::to_string(options.max_file_size) + "); skipped");
+            it.excluded = "too large";
+        }
+    apply_filters(result, options);
+    std::sort(result.items.begin(), result.items.end(), [](const Item& a, const Item& b) {
+        return std::tie(a.space, a.key, a.kind) < std::tie(b.space, b.key, b.kind);
+    });
+    std::sort(result.shadowed.begin(), result.shadowed.end(),
+              [](const Shadowed& a, const Shadowed& b) { return std::tie(a.name, a.path) < std::tie(b.name, b.path); });
+    return result;
+}
+
+}  // namespace oxpack::scan
