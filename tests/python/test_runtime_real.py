@@ -147,14 +147,15 @@ needs_default = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def site_blob(tmp_path_factory):
-    """The whole site-packages, frozen by `oxpack freeze` (scripts/test builds it once and exports it)."""
-    shared = os.environ.get("OXPACK_TEST_SITE_BLOB")
+def env_blob(tmp_path_factory):
+    """python3's whole sys.path (stdlib, lib-dynload, site-packages) frozen by
+    `oxpack freeze`: scripts/test builds it once per run (OXPACK_FIXTURE_ENV,
+    zstd-compressed); otherwise it is built here."""
+    shared = os.environ.get("OXPACK_FIXTURE_ENV")
     if shared and os.path.exists(shared):
         return shared
-    site = sysconfig.get_paths()["purelib"]
-    out = str(tmp_path_factory.mktemp("site") / "site-packages.oxr")
-    r = subprocess.run([blobtools.OXPACK, "freeze", site, "-o", out, "--python", sys.executable],
+    out = str(tmp_path_factory.mktemp("env") / "env.oxr")
+    r = subprocess.run([blobtools.OXPACK, "freeze", "--python", sys.executable, "-o", out],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
     assert r.returncode in (0, 5), r.stderr
     return out
@@ -189,17 +190,19 @@ INSTALL = "import oxpack_runtime\nfor b in sys.argv[2:]: oxpack_runtime.install(
 
 @needs_default
 @pytest.mark.parametrize("origin", ["original", "blob"])
-def test_site_packages_real_set(stdlib_blob, site_blob, origin):
+def test_site_packages_real_set(env_blob, origin):
     real_set = os.path.join(WORKLOADS, "real-set.py")
     on_disk = origin == "original"
     fs = run_json(SNAPSHOT + REAL_SET.format(setup="", data_on_disk=on_disk), real_set)
     ox = run_json(SNAPSHOT + REAL_SET.format(setup=INSTALL.format(origin=origin), data_on_disk=on_disk), real_set,
-                  stdlib_blob, site_blob)
+                  env_blob)
     assert len(fs["mods"]) > 1000 and ox["services"] == fs["services"]
     if on_disk:
         assert fs["services"] > 100  # a real boto3 session, S3 client included
-    roots = [sysconfig.get_paths()["purelib"], os.path.join(STDLIB, "lib-dynload"), STDLIB]
-    blobs = {roots[0]: site_blob, roots[1]: stdlib_blob, roots[2]: stdlib_blob}
+    # the roots recorded in the blob, longest first (lib-dynload and site-packages sit inside the stdlib)
+    roots = sorted(run_json("import sys, json, oxpack_runtime\n"
+                            "print(json.dumps(oxpack_runtime.install(sys.argv[1], stale='ignore').roots))", env_blob),
+                   key=len, reverse=True)
 
     def mapping(v):
         if origin == "original":
@@ -209,7 +212,7 @@ def test_site_packages_real_set(stdlib_blob, site_blob, origin):
         if isinstance(v, str):
             for r in roots:
                 if v.startswith(r + "/"):
-                    return blobs[r] + v[len(r):]
+                    return env_blob + v[len(r):]
         return v
 
     served = compare(fs["mods"], ox["mods"], mapping)
@@ -231,7 +234,7 @@ def strace_file_calls(args, env):
 
 
 @needs_default
-def test_strace_blob_served_modules_cost_no_file_system_calls(stdlib_blob, site_blob, tmp_path):
+def test_strace_blob_served_modules_cost_no_file_system_calls(env_blob, tmp_path):
     if shutil.which("strace") is None:
         pytest.fail("strace is needed (scripts/setup installs it)")
     real_set = os.path.join(WORKLOADS, "real-set.py")
@@ -243,7 +246,7 @@ def test_strace_blob_served_modules_cost_no_file_system_calls(stdlib_blob, site_
     ox_calls, ox = strace_file_calls([str(tmp_path / "ox"), sys.executable, "-c",
                                       SNAPSHOT + REAL_SET.format(setup=INSTALL.format(origin="original"),
                                                                  data_on_disk=False),
-                                      real_set, stdlib_blob, site_blob], env)
+                                      real_set, env_blob], env)
     served = {n: m for n, m in ox["mods"].items() if m["ours"] and m["file"] and m["file"].endswith(".py")}
     assert len(served) > 1200
     touched = set()
@@ -261,3 +264,21 @@ def test_strace_blob_served_modules_cost_no_file_system_calls(stdlib_blob, site_
     print("file-system calls after install: fs importer %d, blob %d, modules %d" %
           (len(fs_calls), len(ox_calls), len(ox["mods"])))
     assert len(ox_calls) * 5 < len(fs_calls)
+
+
+@needs_default
+def test_oxpack_run_module_on_the_machines_environment(env_blob, tmp_path):
+    e = blobtools.env_with_runtime()
+    e.pop("PYTHONPATH", None)
+    fs = subprocess.run([sys.executable, "-m", "IPython", "--version"], stdout=subprocess.PIPE, env=e,
+                        universal_newlines=True)
+    ox = subprocess.run([blobtools.OXPACK, "run", env_blob, "-m", "IPython", "--version"], stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, env=e, universal_newlines=True, cwd=str(tmp_path))
+    assert ox.returncode == 0 and ox.stdout == fs.stdout and fs.stdout.strip(), ox.stderr
+    code = "import sys, json, sympy, yaml; print(json.dumps([type(sympy.__loader__).__name__, sympy.__file__, " \
+           "str(sympy.sympify('x**2 + 2*x').diff()), yaml.safe_dump({'a': 1}).strip()]))"
+    ox = subprocess.run([blobtools.OXPACK, "run", env_blob, "-c", code], stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, env=e, universal_newlines=True, cwd=str(tmp_path))
+    assert ox.returncode == 0, ox.stderr
+    loader, file, derivative, dumped = json.loads(ox.stdout)
+    assert loader == "Loader" and file.endswith("/sympy/__init__.py") and derivative == "2*x + 2" and dumped == "a: 1"
