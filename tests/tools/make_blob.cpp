@@ -11,6 +11,8 @@
 //               "extension_suffixes": [...]},
 //    "origin": "original" | "blob",
 //    "compress": "none" | "zstd",
+//    "layout": "entry-order" (default) | "bytecode-first" (payload order hints:
+//              bytecode, then extensions, then everything else),
 //    "roots": [{"path": "/abs", "mtime_ns": N (default: stat it, 0 if missing),
 //               "type": "directory" | "wheel" | "zip"}],
 //    "entries": [{"space": "module" | "resource" | "distribution" | "file",
@@ -126,6 +128,10 @@ int main(int argc, char** argv) {
             if (j.value("namespace", false)) e.flags |= kFlagPackage | kFlagNamespace;
             if (j.contains("file")) e.data = read_file(j.at("file").get<std::string>());
             else e.data = j.value("data", "");
+            if (m.value("layout", "entry-order") == "bytecode-first")
+                e.order_hint = e.kind == Kind::Bytecode0 || e.kind == Kind::Bytecode1 || e.kind == Kind::Bytecode2 ? 0
+                               : e.kind == Kind::Extension                                                       ? 1
+                                                                                                                 : 2;
             if (j.value("corrupt", false)) corrupt.emplace_back(std::to_string(int(e.space)) + "/" + e.key, e.path);
             entries.push_back(std::move(e));
         }
