@@ -191,3 +191,54 @@ def test_bad_arguments(tree):
         print(json.dumps(out))
     """, blob)
     assert len(r) == 3 and "origin" in r[0] and "stale" in r[1]
+
+
+def test_random_damage_never_crashes(tree, tmp_path):
+    """Bytes flipped anywhere in a blob: install refuses it or the damaged
+    payload raises BlobError when used; the interpreter never crashes."""
+    import random
+    files = {"m%d.py" % i: "VALUE = %d\n" % i + "# padding\n" * i for i in range(30)}
+    files.update({"pkg/__init__.py": "", "pkg/data.txt": "resource\n"})
+    blob = tree.files(files).build()
+    data = open(blob, "rb").read()
+    rng = random.Random(1234)
+    paths = []
+    for i in range(150):
+        damaged = bytearray(data)
+        for _ in range(rng.choice([1, 1, 2, 8])):
+            pos = rng.randrange(len(damaged)) if i % 3 else rng.randrange(min(len(damaged), 4096))
+            damaged[pos] ^= 1 << rng.randrange(8)
+        p = tmp_path / ("d%d.oxr" % i)
+        p.write_bytes(bytes(damaged))
+        paths.append(str(p))
+    r = run_json("""
+        import sys, json, importlib, importlib.resources, oxpack_runtime
+        outcome = {"refused": 0, "import_errors": 0, "clean": 0, "other": []}
+        for p in sys.argv[1:]:
+            try:
+                f = oxpack_runtime.install(p)
+            except oxpack_runtime.BlobError:
+                outcome["refused"] += 1
+                continue
+            failed = False
+            for name in ["m%d" % i for i in range(30)] + ["pkg"]:
+                sys.modules.pop(name, None)
+                try:
+                    importlib.import_module(name)
+                except ImportError as e:
+                    failed = True
+                    if not isinstance(e, oxpack_runtime.BlobError):
+                        outcome["other"].append(repr(e))
+                except Exception as e:  # a flipped byte inside a valid-checksum payload cannot happen
+                    outcome["other"].append(repr(e))
+            try:
+                f.get_data(f.path + "/pkg/data.txt")
+            except ImportError:
+                failed = True
+            outcome["import_errors" if failed else "clean"] += 1
+            f.uninstall()
+        print(json.dumps(outcome))
+    """, *paths)
+    assert r["other"] == []
+    assert r["refused"] + r["import_errors"] + r["clean"] == len(paths)
+    assert r["refused"] > 0 and r["import_errors"] > 0
