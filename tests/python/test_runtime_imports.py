@@ -315,3 +315,24 @@ def test_submodule_import_errors_are_import_errors(tree):
     """, blob)
     assert r == [["ModuleNotFoundError", "app.nothing"], ["ModuleNotFoundError", "nothing_at_all"],
                  ["ModuleNotFoundError", "top.notapackage"]]
+
+
+def test_reload_load_module_and_finder_as_loader(tree):
+    blob = tree.files(PROJECT).build()
+    r = run_json("""
+        import sys, json, importlib, importlib.util, warnings, oxpack_runtime
+        f = oxpack_runtime.install(sys.argv[1])
+        import app.util
+        app.util.HELPER = 'changed'
+        again = importlib.reload(app.util)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            legacy = importlib.util.find_spec('top').loader.load_module('top')
+        # the finder is a complete loader too
+        spec = importlib.util.spec_from_loader('app.sub.deep', f)
+        mod = importlib.util.module_from_spec(spec)
+        f.exec_module(mod)
+        print(json.dumps([again is app.util, app.util.HELPER, legacy.T, mod.VALUE,
+                          sys.modules['top'] is legacy]))
+    """, blob)
+    assert r == [True, "helper", "helper", 42, True]
