@@ -3,6 +3,7 @@
 // helpers on the way. Also the path view of the blob (get_data, the private
 // helpers the resources/metadata support code calls) and the path hook.
 #include <cstring>
+#include <new>
 
 #include "runtime/core/module_index.hpp"
 #include "runtime/python/state.hpp"
@@ -65,14 +66,23 @@ int path_contains(PyObject* path, std::string_view dir) {
     return PyErr_Occurred() ? -1 : 0;
 }
 
-Ref new_loader(FinderObject* f, PyObject* name, PyObject* key, PyObject* origin) {
+Ref new_loader(FinderObject* f, PyObject* name, PyObject* key, PyObject* origin, const ModuleChoice& choice) {
     State* st = state_of(f);
+    ModuleChoice* kept = new (std::nothrow) ModuleChoice(choice);
+    if (kept == nullptr) {
+        PyErr_NoMemory();
+        return Ref();
+    }
     auto* l = PyObject_GC_New(LoaderObject, st->loader_type);
-    if (l == nullptr) return Ref();
+    if (l == nullptr) {
+        delete kept;
+        return Ref();
+    }
     l->finder = reinterpret_cast<FinderObject*>(py::new_ref(reinterpret_cast<PyObject*>(f)));
     l->name = py::new_ref(name);
     l->key = py::new_ref(key);
     l->path = py::new_ref(origin);
+    l->choice = kept;
     PyObject_GC_Track(l);
     return Ref(reinterpret_cast<PyObject*>(l));
 }
@@ -152,6 +162,7 @@ bool resolve_or_raise(FinderObject* f, PyObject* key, ModuleChoice& out) {
 
 PyObject* make_spec(FinderObject* f, PyObject* name, PyObject* key, PyObject* search_path) {
     State* st = state_of(f);
+    if (st == nullptr || st->ModuleSpec == nullptr) return py::none();  // interpreter shutting down
     BlobContext& ctx = *f->ctx;
     std::string_view k;
     if (!py::utf8(key, k, "fullname")) return nullptr;
@@ -183,7 +194,7 @@ PyObject* make_spec(FinderObject* f, PyObject* name, PyObject* key, PyObject* se
 
     Ref origin = oe ? py::str(ctx.location(oe->root, oe->path)) : Ref::borrow(Py_None);
     if (!origin) return nullptr;
-    Ref loader = new_loader(f, name, key, origin.get());
+    Ref loader = new_loader(f, name, key, origin.get(), c);
     if (!loader) return nullptr;
     Ref args(PyTuple_Pack(2, name, loader.get()));
     Ref kw(PyDict_New());
@@ -654,10 +665,10 @@ int finder_traverse(PyObject* self, visitproc visit, void* arg) {
     return 0;
 }
 
-int finder_clear(PyObject* self) {
-    Py_CLEAR(as_finder(self)->module);
-    return 0;
-}
+// The module reference is kept: a finder still in sys.meta_path must keep
+// working, and the cycle finder -> module -> state.installed -> finder is
+// broken by the module's own m_clear.
+int finder_clear(PyObject*) { return 0; }
 
 void finder_dealloc(PyObject* self) {
     PyTypeObject* tp = Py_TYPE(self);

@@ -14,6 +14,14 @@ using py::Ref;
 
 LoaderObject* as_loader(PyObject* o) { return reinterpret_cast<LoaderObject*>(o); }
 
+// A loader the garbage collector cleared (tp_clear) while breaking a cycle
+// can still be reached from a finaliser: refuse instead of crashing.
+#define LOADER_ALIVE(l)                                                        \
+    if ((l)->finder == nullptr || state_of((l)->finder)->ModuleSpec == nullptr) { \
+        PyErr_SetString(PyExc_ReferenceError, "oxpack_runtime loader was cleared"); \
+        return nullptr;                                                        \
+    }
+
 std::string describe(const format::Entry& e) { return "'" + std::string(e.key) + "' (" + std::string(e.path) + ")"; }
 
 const char* pyc_problem(PycCheck c) {
@@ -107,17 +115,17 @@ namespace {
 
 PyObject* loader_create_module(PyObject* self, PyObject* spec) {
     LoaderObject* l = as_loader(self);
-    ModuleChoice c;
-    if (!resolve_or_raise(l->finder, l->key, c)) return nullptr;
+    LOADER_ALIVE(l)
+    const ModuleChoice& c = *l->choice;  // resolved by find_spec: the blob never changes
     if (c.type == ModuleType::Extension) return create_extension(l, spec, c);
     return py::none();
 }
 
 PyObject* loader_exec_module(PyObject* self, PyObject* module) {
     LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
     State* st = state_of(l->finder);
-    ModuleChoice c;
-    if (!resolve_or_raise(l->finder, l->key, c)) return nullptr;
+    const ModuleChoice& c = *l->choice;
     if (c.type == ModuleType::Namespace) {
         // As _init_module_attrs does for namespace packages (bpo-32305).
         if (PyObject_SetAttr(module, st->s_file, Py_None) < 0) return nullptr;
@@ -146,6 +154,7 @@ PyObject* loader_exec_module(PyObject* self, PyObject* module) {
 
 PyObject* loader_get_code(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
     PyObject* fullname = optional_fullname("get_code", args, nargs, kwnames);
     if (fullname == nullptr) return nullptr;
     PyObject* key = key_for(l, fullname);
@@ -161,6 +170,7 @@ PyObject* loader_get_code(PyObject* self, PyObject* const* args, Py_ssize_t narg
 
 PyObject* loader_get_source(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
     PyObject* fullname = optional_fullname("get_source", args, nargs, kwnames);
     if (fullname == nullptr) return nullptr;
     PyObject* key = key_for(l, fullname);
@@ -171,6 +181,7 @@ PyObject* loader_get_source(PyObject* self, PyObject* const* args, Py_ssize_t na
 
 PyObject* loader_get_filename(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
     PyObject* fullname = optional_fullname("get_filename", args, nargs, kwnames);
     if (fullname == nullptr) return nullptr;
     PyObject* key = key_for(l, fullname);
@@ -186,6 +197,7 @@ PyObject* loader_get_filename(PyObject* self, PyObject* const* args, Py_ssize_t 
 
 PyObject* loader_is_package(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
     PyObject* fullname = optional_fullname("is_package", args, nargs, kwnames);
     if (fullname == nullptr) return nullptr;
     ModuleChoice c;
@@ -203,6 +215,7 @@ PyObject* loader_support_call(LoaderObject* l, const char* fn, PyObject* key) {
 
 PyObject* loader_get_resource_reader(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
     PyObject* fullname = optional_fullname("get_resource_reader", args, nargs, kwnames);
     if (fullname == nullptr) return nullptr;
     return loader_support_call(l, "resource_reader", key_for(l, fullname));
@@ -211,11 +224,13 @@ PyObject* loader_get_resource_reader(PyObject* self, PyObject* const* args, Py_s
 // Python 3.9's importlib.resources.files() asks the loader itself.
 PyObject* loader_files(PyObject* self, PyObject*) {
     LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
     return loader_support_call(l, "loader_files", l->key);
 }
 
 PyObject* loader_load_module(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
     PyObject* fullname = optional_fullname("load_module", args, nargs, kwnames);
     if (fullname == nullptr) return nullptr;
     Ref bootstrap(PyImport_ImportModule("_frozen_importlib"));
@@ -243,7 +258,8 @@ PyMethodDef loader_methods[] = {
 PyObject* loader_get_name(PyObject* self, void*) { return py::new_ref(as_loader(self)->name); }
 PyObject* loader_get_path(PyObject* self, void*) { return py::new_ref(as_loader(self)->path); }
 PyObject* loader_get_finder(PyObject* self, void*) {
-    return py::new_ref(reinterpret_cast<PyObject*>(as_loader(self)->finder));
+    PyObject* f = reinterpret_cast<PyObject*>(as_loader(self)->finder);
+    return py::new_ref(f ? f : Py_None);
 }
 
 PyGetSetDef loader_getset[] = {
@@ -255,6 +271,7 @@ PyGetSetDef loader_getset[] = {
 
 PyObject* loader_repr(PyObject* self) {
     LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
     return PyUnicode_FromFormat("<oxpack_runtime.Loader %R from %R>", l->name, l->finder->path);
 }
 
@@ -281,6 +298,8 @@ void loader_dealloc(PyObject* self) {
     Py_CLEAR(l->name);
     Py_CLEAR(l->key);
     Py_CLEAR(l->path);
+    delete l->choice;
+    l->choice = nullptr;
     tp->tp_free(self);
     Py_DECREF(tp);
 }

@@ -14,6 +14,10 @@ PathEntryObject* as_entry(PyObject* o) { return reinterpret_cast<PathEntryObject
 
 PyObject* entry_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     PathEntryObject* pe = as_entry(self);
+    if (pe->finder == nullptr) {
+        PyErr_SetString(PyExc_ReferenceError, "oxpack_runtime path entry finder was cleared");
+        return nullptr;
+    }
     PyObject* a[2] = {nullptr, Py_None};
     if (!py::parse_args("find_spec", args, nargs, kwnames, {"fullname", "target"}, 1, a)) return nullptr;
     if (!PyUnicode_Check(a[0])) {
@@ -39,6 +43,10 @@ PyObject* entry_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t narg
 
 PyObject* entry_iter_modules(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     PathEntryObject* pe = as_entry(self);
+    if (pe->finder == nullptr) {
+        PyErr_SetString(PyExc_ReferenceError, "oxpack_runtime path entry finder was cleared");
+        return nullptr;
+    }
     Ref empty(PyUnicode_FromString(""));
     PyObject* a[1] = {empty.get()};
     if (!py::parse_args("iter_modules", args, nargs, kwnames, {"prefix"}, 0, a)) return nullptr;
@@ -79,7 +87,8 @@ PyMethodDef entry_methods[] = {
 
 PyObject* entry_get_path(PyObject* self, void*) { return py::new_ref(as_entry(self)->path); }
 PyObject* entry_get_finder(PyObject* self, void*) {
-    return py::new_ref(reinterpret_cast<PyObject*>(as_entry(self)->finder));
+    PyObject* f = reinterpret_cast<PyObject*>(as_entry(self)->finder);
+    return py::new_ref(f ? f : Py_None);
 }
 
 PyGetSetDef entry_getset[] = {
@@ -89,7 +98,7 @@ PyGetSetDef entry_getset[] = {
 };
 
 PyObject* entry_repr(PyObject* self) {
-    return PyUnicode_FromFormat("<oxpack_runtime.PathEntryFinder %R>", as_entry(self)->path);
+    return PyUnicode_FromFormat("<oxpack_runtime.PathEntryFinder %R>", as_entry(self)->path);  // path is never cleared
 }
 
 int entry_traverse(PyObject* self, visitproc visit, void* arg) {

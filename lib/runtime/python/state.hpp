@@ -92,6 +92,7 @@ struct LoaderObject {
     PyObject* name;         // the module name the spec carries
     PyObject* key;          // the blob key it loads (usually == name)
     PyObject* path;         // origin str, or None (namespace package)
+    ModuleChoice* choice;   // what find_spec resolved `key` to (entries point into the mapping)
 };
 
 struct PathEntryObject {
