@@ -10,8 +10,9 @@ processes, modes interleaved in a shuffled order every round:
   blob-zstd  the same with zstd-compressed payloads
 Workloads: /work/shared/workloads/real-set.py (the large real set) and
 stdlib-modules.txt (every top-level stdlib module that imports).
-Reports the median import time (inside the process, after install) and the
-whole process wall time, the ratios fs/blob, and strace counts of syscalls
+Reports the median and the minimum import time (inside the process, after
+install), the median CPU time of the import (steadier on a loaded machine)
+and the whole process wall time, the ratios fs/blob, and strace counts of syscalls
 (all, and file-system ones) for one run of each mode.
 
 --cold evicts the page cache of every file under the frozen roots and of
@@ -48,6 +49,7 @@ if mode != 'fs':
 import warnings
 warnings.simplefilter('ignore')
 t0 = time.perf_counter()
+c0 = time.process_time()
 if workload.endswith('.py'):
     exec(compile(open(workload).read(), workload, 'exec'), {'__name__': '__bench__'})
 else:
@@ -59,7 +61,8 @@ else:
         except Exception:
             pass
 t1 = time.perf_counter()
-sys.stdout.write('%r %d\n' % (t1 - t0, len(sys.modules)))
+c1 = time.process_time()
+sys.stdout.write('%r %r %d\n' % (t1 - t0, c1 - c0, len(sys.modules)))
 """
 
 
@@ -98,8 +101,8 @@ def child(python, mode, ext, blob, workload, wrap=()):
     wall = time.perf_counter() - t0
     if r.returncode != 0:
         sys.exit("%s/%s failed:\n%s" % (mode, workload, r.stderr[-3000:]))
-    t, mods = r.stdout.split()
-    return float(t), wall, int(mods)
+    t, cpu, mods = r.stdout.split()
+    return float(t), float(cpu), wall, int(mods)
 
 
 def strace_counts(python, mode, ext, blob, workload):
@@ -158,20 +161,24 @@ def main():
             for m in order:
                 if args.cold:
                     evict(roots + list(blobs.values()))
-                t, wall, mods = child(python, m, ext, blobs.get(m, ""), path)
-                results[w][m].append((t, wall))
+                t, cpu, wall, mods = child(python, m, ext, blobs.get(m, ""), path)
+                results[w][m].append((t, cpu, wall))
                 modules[(w, m)] = mods
     report = {"python": python, "version": version, "rounds": args.rounds, "cold": args.cold, "workloads": {}}
     for w, path in workloads.items():
         rep = {}
         for m in modes:
-            ts = [t for t, _ in results[w][m]]
-            walls = [x for _, x in results[w][m]]
+            ts = [t for t, _, _ in results[w][m]]
+            cpus = [c for _, c, _ in results[w][m]]
+            walls = [x for _, _, x in results[w][m]]
             calls, files = strace_counts(python, m, ext, blobs.get(m, ""), path)
-            rep[m] = {"import_s": statistics.median(ts), "import_min_s": min(ts), "wall_s": statistics.median(walls),
+            rep[m] = {"import_s": statistics.median(ts), "import_min_s": min(ts), "cpu_s": statistics.median(cpus),
+                      "wall_s": statistics.median(walls),
                       "modules": modules[(w, m)], "syscalls": calls, "file_syscalls": files}
         for m in ("blob", "blob-zstd"):
             rep[m]["ratio_import"] = rep["fs"]["import_s"] / rep[m]["import_s"]
+            rep[m]["ratio_cpu"] = rep["fs"]["cpu_s"] / rep[m]["cpu_s"]
+            rep[m]["ratio_min"] = rep["fs"]["import_min_s"] / rep[m]["import_min_s"]
             rep[m]["ratio_wall"] = rep["fs"]["wall_s"] / rep[m]["wall_s"]
         report["workloads"][w] = rep
     if args.json:
@@ -181,14 +188,14 @@ def main():
           (python, version, args.rounds, ", page cache of roots and blobs evicted before each run" if args.cold else ""))
     for w, rep in report["workloads"].items():
         print("\n%s (%d modules in sys.modules)" % (w, rep["fs"]["modules"]))
-        print("  %-10s %10s %10s %10s %10s %12s %12s" % ("mode", "import ms", "min ms", "wall ms", "ratio", "syscalls",
-                                                       "file calls"))
+        print("  %-10s %10s %8s %10s %8s %8s %8s %9s %11s %11s" % (
+            "mode", "import ms", "ratio", "min ms", "ratio", "cpu ms", "ratio", "wall ms", "syscalls", "file calls"))
         for m in modes:
             r = rep[m]
-            ratio = "" if m == "fs" else "%.2fx" % r["ratio_import"]
-            print("  %-10s %10.1f %10.1f %10.1f %10s %12d %12d" % (m, r["import_s"] * 1e3, r["import_min_s"] * 1e3,
-                                                                  r["wall_s"] * 1e3, ratio, r["syscalls"],
-                                                                  r["file_syscalls"]))
+            ratio = lambda k: "" if m == "fs" else "%.2fx" % r[k]
+            print("  %-10s %10.1f %8s %10.1f %8s %8.1f %8s %9.1f %11d %11d" % (
+                m, r["import_s"] * 1e3, ratio("ratio_import"), r["import_min_s"] * 1e3, ratio("ratio_min"),
+                r["cpu_s"] * 1e3, ratio("ratio_cpu"), r["wall_s"] * 1e3, r["syscalls"], r["file_syscalls"]))
 
 
 if __name__ == "__main__":

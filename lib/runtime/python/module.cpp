@@ -132,6 +132,13 @@ PyObject* install_impl(PyObject* module, PyObject* path_arg, PyObject* origin_ar
         auto bytes = opened->bytes();
         size_t index_end = static_cast<size_t>(std::min<uint64_t>(opened->header().payload_offset, bytes.size()));
         if (index_end > 0) ::madvise(const_cast<unsigned char*>(bytes.data()), index_end, MADV_WILLNEED);
+        // Payloads are read one by one, scattered: no read-around (each
+        // payload is prefetched whole when used, see read_payload).
+        size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+        size_t payload_start = (index_end + page - 1) & ~(page - 1);
+        if (payload_start < bytes.size())
+            ::madvise(const_cast<unsigned char*>(bytes.data()) + payload_start, bytes.size() - payload_start,
+                      MADV_RANDOM);
     }
     Py_END_ALLOW_THREADS
     if (!opened) {
