@@ -82,9 +82,15 @@ elif mode == "oxpack":
     sys.path.insert(0, cfg["runtime_dir"])
     import oxpack_runtime
 
+    del sys.path[0]
+    t_install = time.perf_counter()
     oxpack_runtime.install(cfg["blob"], **cfg.get("install", {}))
+    install_s = time.perf_counter() - t_install
 elif mode == "oxidized":
+    sys.path.insert(0, cfg["oxidized_dir"])
     import oxidized_importer
+
+    del sys.path[0]
 
     finder = oxidized_importer.OxidizedFinder()
     with open(cfg["packed"], "rb") as f:
@@ -96,6 +102,15 @@ else:
     raise SystemExit("unknown mode " + mode)
 setup_s = time.perf_counter() - t_setup
 
+mark = cfg.get("mark")
+if mark:
+    import os
+
+    try:
+        os.stat(mark + "-start")  # a marker the strace reader looks for
+    except OSError:
+        pass
+before = len(sys.modules)
 t0 = time.perf_counter()
 if cfg["workload"] == "stdlib":
     for name in cfg["modules"]:
@@ -108,8 +123,19 @@ else:
         code = compile(f.read(), cfg["script"], "exec")
     exec(code, {"__name__": "__workload__"})
 import_s = time.perf_counter() - t0
+after = len(sys.modules)
+if mark:
+    try:
+        os.stat(mark + "-end")
+    except OSError:
+        pass
 
-out = {"import_s": import_s, "setup_s": setup_s, "modules": len(sys.modules)}
+import resource
+
+out = {"import_s": import_s, "setup_s": setup_s, "modules": after, "new_modules": after - before,
+       "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+if mode == "oxpack":
+    out["install_s"] = install_s
 if limit_state is not None:
     out["limit_s"] = limit_state["limit"]
 if cfg.get("record"):

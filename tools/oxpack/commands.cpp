@@ -31,6 +31,18 @@ std::span<const Command> commands() {
          setup_cat},
         {"extract", "Write a blob's files back under a directory", "  oxpack extract app.oxr -o unpacked/",
          setup_extract},
+        {"run", "Run a module or script with a blob serving its imports",
+         "  oxpack run app.oxr -m http.server 8000\n"
+         "  oxpack run app.oxr myscript.py --its-own-flag\n"
+         "  oxpack run app.oxr --origin blob -c 'import json; print(json.__file__)'\n"
+         "  oxpack run app.oxr --python /usr/bin/python3.12 -m pytest",
+         setup_run},
+        {"hook", "Install a startup hook: any python in an environment honours $OXPACK_BLOB",
+         "  oxpack hook install --python .venv/bin/python\n"
+         "  OXPACK_BLOB=$PWD/app.oxr .venv/bin/python -m myapp   # children keep the blob too\n"
+         "  oxpack hook status --python .venv/bin/python --json\n"
+         "  oxpack hook remove --python .venv/bin/python",
+         setup_hook},
     };
     return table;
 }

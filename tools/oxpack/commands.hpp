@@ -30,5 +30,7 @@ Action setup_info(CLI::App& app);
 Action setup_verify(CLI::App& app);
 Action setup_cat(CLI::App& app);
 Action setup_extract(CLI::App& app);
+Action setup_run(CLI::App& app);
+Action setup_hook(CLI::App& app);
 
 }  // namespace oxpack::cli

@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""The import benchmark: CPython's default importer against zipimport,
+oxidized_importer 0.6 and oxpack, on the workloads in ../shared/workloads,
+measured side by side in one run.
+
+    bench/imports.py [--rounds N] [--quick] [--json OUT.json]
+
+Every measurement is one fresh child process (bench/import_driver.py) that
+sets up one importer and runs one workload; variants are interleaved round by
+round (the machine is shared and noisy) and reported as medians with min-max.
+Also measured: filesystem system calls per imported module (strace), a slow
+filesystem simulated by delaying every filesystem system call (strace fault
+injection), the cost of oxpack_runtime.install() and the peak RSS it adds.
+"""
+import argparse
+import json
+import os
+import pickle
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BUILD = Path(os.environ.get("OXPACK_BUILD_DIR", REPO / "build"))
+OXPACK = BUILD / "oxpack"
+DRIVER = REPO / "bench" / "import_driver.py"
+WORKLOADS = Path(os.environ.get("OXPACK_WORKLOADS", REPO.parent / "shared" / "workloads"))
+WORK = BUILD / "bench"
+PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+
+# Filesystem system calls: what strace counts per module and what the
+# slow-storage run delays.
+FS_CALLS = "%file,read,pread64,getdents64,fstat,lseek"
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        raise SystemExit(f"failed ({r.returncode}): {' '.join(map(str, cmd))}\n{r.stderr[-3000:]}")
+    return r
+
+
+class Python:
+    """One target interpreter and everything built for it."""
+
+    def __init__(self, exe):
+        self.exe = str(exe)
+        info = json.loads(run([exe, "-c", "import sys,json,sysconfig;print(json.dumps("
+                               "[sys.implementation.cache_tag,'%d.%d'%sys.version_info[:2],sysconfig.get_paths()['stdlib']]))"]).stdout)
+        self.tag, self.version, self.stdlib = info
+        self.work = WORK / self.tag
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.runtime_dir = BUILD / "python" / self.tag
+
+    def blob(self, compress):
+        """The target's whole sys.path frozen by oxpack, once per run."""
+        out = self.work / f"env-{compress.replace(':', '')}.oxr"
+        if not out.exists():
+            r = subprocess.run([str(OXPACK), "freeze", "--python", self.exe, "--compress", compress, "-o", str(out),
+                                "--no-progress"], capture_output=True, text=True)
+            if r.returncode not in (0, 5):
+                raise SystemExit(f"oxpack freeze for {self.exe} failed: {r.stderr[-2000:]}")
+        return out
+
+
+def stdlib_modules():
+    return [l.strip() for l in (WORKLOADS / "stdlib-modules.txt").read_text().splitlines() if l.strip()]
+
+
+def driver(py, cfg, strace=None):
+    cmd = [py.exe, "-I", "-W", "ignore", str(DRIVER), repr(cfg)]
+    if strace:
+        cmd = strace + cmd
+    t = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if r.returncode != 0:
+        raise RuntimeError(f"{cfg['mode']} on {py.tag} failed: {r.stderr[-3000:]}")
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    out["wall_s"] = wall
+    return out
+
+
+def workload_cfg(name):
+    if name == "stdlib":
+        return {"workload": "stdlib", "modules": stdlib_modules()}
+    return {"workload": "real", "script": str(WORKLOADS / "real-set.py")}
+
+
+# ---------------------------------------------------------------- artifacts
+
+def build_zip(py, deflated):
+    """The stdlib's modules as sourceless .pyc in a zip, for zipimport."""
+    out = py.work / ("stdlib-deflated.zip" if deflated else "stdlib-stored.zip")
+    if out.exists():
+        return out
+    root = Path(py.stdlib)
+    skip = {"site-packages", "lib-dynload", "test", "idlelib", "tkinter", "turtledemo", "__pycache__"}
+    tmp = out.with_suffix(".tmp")
+    comp = zipfile.ZIP_DEFLATED if deflated else zipfile.ZIP_STORED
+    with zipfile.ZipFile(tmp, "w", comp) as z:
+        for src in sorted(root.rglob("*.py")):
+            rel = src.relative_to(root)
+            if rel.parts[0] in skip or any(p.startswith("config-") or p in ("tests", "__pycache__") for p in rel.parts):
+                continue
+            cached = src.parent / "__pycache__" / f"{src.stem}.{py.tag}.pyc"
+            if cached.is_file():
+                z.writestr(str(rel.with_suffix(".pyc")), cached.read_bytes())
+    tmp.rename(out)
+    return out
+
+
+def build_oxidized(py):
+    """oxidized_importer 0.6 (PyPI wheels for CPython 3.8-3.10) and its packed
+    resources for the stdlib, all in memory. None where it does not install."""
+    target = py.work / "oxidized_importer"
+    packed = py.work / "oxidized-stdlib.bin"
+    if not target.exists():
+        r = subprocess.run([py.exe, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target",
+                            str(target), "oxidized_importer==0.6.0"], capture_output=True, text=True)
+        if r.returncode != 0:
+            shutil.rmtree(target, ignore_errors=True)
+            return None
+    if not packed.exists():
+        code = (
+            "import sys, oxidized_importer as oi\n"
+            "c = oi.OxidizedResourceCollector(allowed_locations=['in-memory'])\n"
+            "kinds = (oi.PythonModuleSource, oi.PythonModuleBytecode, oi.PythonPackageResource)\n"
+            "for r in oi.find_resources_in_path(sys.argv[1]):\n"
+            "    if isinstance(r, kinds) and not r.name.startswith(('test.', 'site-packages', 'lib-dynload')):\n"
+            "        try: c.add_in_memory(r)\n"
+            "        except Exception: pass\n"
+            "res, _ = c.oxidize()\n"
+            "f = oi.OxidizedFinder(); f.add_resources(res)\n"
+            "open(sys.argv[2], 'wb').write(f.serialize_indexed_resources())\n")
+        env = dict(os.environ, PYTHONPATH=str(target))
+        r = subprocess.run([py.exe, "-c", code, py.stdlib, str(packed)], capture_output=True, text=True, env=env)
+        if r.returncode != 0:
+            log(f"oxidized_importer: packing failed on {py.tag}: {r.stderr[-500:]}")
+            return None
+    return target, packed
+
+
+def record_limit(py, workload):
+    """One default-importer run that records every module's code: the input
+    of the 'limit' variant (marshal.loads + exec from memory, summed)."""
+    table = py.work / f"limit-{workload}.pickle"
+    if not table.exists():
+        cfg = dict(workload_cfg(workload), mode="default", record=str(table))
+        driver(py, cfg)
+    return table
+
+
+# ---------------------------------------------------------------- variants
+
+def variants(py, workload, quick):
+    v = {"default": {"mode": "default"}}
+    if workload == "stdlib":
+        v["zipimport (stored)"] = {"mode": "zip", "zip": str(build_zip(py, False))}
+        v["zipimport (deflated)"] = {"mode": "zip", "zip": str(build_zip(py, True))}
+        ox = build_oxidized(py)
+        if ox:
+            v["oxidized_importer 0.6"] = {"mode": "oxidized", "oxidized_dir": str(ox[0]), "packed": str(ox[1])}
+    compressions = ["none"] if quick else ["none", "zstd:3"]
+    for c in compressions:
+        for origin in ("original", "blob"):
+            v[f"oxpack {c} {origin}"] = {"mode": "oxpack", "runtime_dir": str(py.runtime_dir),
+                                         "blob": str(py.blob(c)), "install": {"origin": origin}}
+    v["limit"] = {"mode": "limit", "table": str(record_limit(py, workload))}
+    return v
+
+
+def stats(xs):
+    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "n": len(xs)}
+
+
+def measure_imports(py, workload, rounds, quick):
+    vs = variants(py, workload, quick)
+    base = workload_cfg(workload)
+    for name, cfg in vs.items():  # warm-up: page cache, __pycache__
+        driver(py, dict(base, **cfg))
+    samples = {name: [] for name in vs}
+    limits, modules = [], {}
+    for i in range(rounds):
+        order = list(vs)
+        random.Random(i).shuffle(order)
+        for name in order:
+            out = driver(py, dict(base, **vs[name]))
+            samples[name].append(out["import_s"])
+            modules[name] = out["modules"]
+            if "limit_s" in out:
+                limits.append(out["limit_s"])
+        log(f"  {py.tag} {workload}: round {i + 1}/{rounds}")
+    res = {name: dict(stats(xs), modules=modules[name]) for name, xs in samples.items()}
+    res["limit (marshal+exec only)"] = dict(stats(limits), modules=modules["limit"])
+    return res
+
+
+# ---------------------------------------------------------------- syscalls
+
+MARK = "/oxpack-bench-mark"
+
+
+def count_fs_calls(py, workload, cfg, delay_us=None):
+    """strace the workload; count filesystem calls between the driver's
+    start/end marks, and modules imported."""
+    with tempfile.NamedTemporaryFile("r", suffix=".strace") as f:
+        strace = ["strace", "-f", "-qq", "-e", f"trace={FS_CALLS}", "-o", f.name]
+        if delay_us:
+            strace += ["-e", f"inject={FS_CALLS}:delay_enter={delay_us}"]
+        out = driver(py, dict(workload_cfg(workload), mark=MARK, **cfg), strace=strace)
+        text = f.read()
+    lines = text.splitlines()
+    start = next(i for i, l in enumerate(lines) if MARK + "-start" in l)
+    end = next(i for i, l in enumerate(lines) if MARK + "-end" in l)
+    calls = [l for l in lines[start + 1:end] if re.search(r"^\d+\s+\w+\(", l) or re.search(r"^\w+\(", l)]
+    out["fs_calls"] = len(calls)
+    return out
+
+
+def measure_syscalls(py, workload):
+    vs = {"default": {"mode": "default"},
+          "oxpack none original": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": str(py.blob("none")),
+                                   "install": {"origin": "original"}},
+          "oxpack none blob": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": str(py.blob("none")),
+                               "install": {"origin": "blob"}}}
+    res = {}
+    for name, cfg in vs.items():
+        out = count_fs_calls(py, workload, cfg)
+        res[name] = {"fs_calls": out["fs_calls"], "new_modules": out["new_modules"],
+                     "per_module": out["fs_calls"] / max(1, out["new_modules"])}
+    return res
+
+
+def measure_slow_storage(py, workload, rounds, delay_us):
+    vs = {"default": {"mode": "default"},
+          "oxpack none original": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": str(py.blob("none")),
+                                   "install": {"origin": "original"}}}
+    samples = {n: [] for n in vs}
+    for i in range(rounds):
+        for name in (list(vs) if i % 2 == 0 else list(vs)[::-1]):
+            out = count_fs_calls(py, workload, vs[name], delay_us=delay_us)
+            samples[name].append(out["import_s"])
+    return {name: stats(xs) for name, xs in samples.items()}
+
+
+def measure_install_and_rss(py, workload, rounds):
+    blob = py.blob("none")
+    installs, rss = [], {"default": [], "oxpack": []}
+    for i in range(rounds):
+        out = driver(py, dict(workload_cfg(workload), mode="oxpack", runtime_dir=str(py.runtime_dir), blob=str(blob),
+                              install={"origin": "original"}))
+        installs.append(out["install_s"])
+        rss["oxpack"].append(out["maxrss_kb"])
+        rss["default"].append(driver(py, dict(workload_cfg(workload), mode="default"))["maxrss_kb"])
+    entries = json.loads(run([OXPACK, "info", "--json", blob]).stdout)["entries"]
+    return {"entries": entries, "install_s": stats(installs),
+            "maxrss_kb": {k: stats(v) for k, v in rss.items()}}
+
+
+# ---------------------------------------------------------------- main
+
+def find_python(version):
+    for d in sorted(PYENV.glob(f"{version}.*")):
+        exe = d / "bin" / f"python{version}"
+        if exe.exists():
+            return exe
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--quick", action="store_true", help="fewer variants and rounds (a smoke run)")
+    ap.add_argument("--delay-us", type=int, default=200, help="slow storage: delay per filesystem call")
+    ap.add_argument("--json", type=Path, default=WORK / "imports.json")
+    args = ap.parse_args()
+    if args.quick:
+        args.rounds = min(args.rounds, 3)
+
+    default = Python(shutil.which("python3") and run(["python3", "-c", "import sys;print(sys.executable)"]).stdout.strip())
+    others = [Python(p) for p in (find_python("3.8"), find_python("3.10"), find_python("3.13")) if p]
+    results = {"machine": {"cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d")},
+               "default_python": default.version, "imports": {}, "syscalls": {}, "slow": {}}
+
+    plan = [(default, "stdlib"), (default, "real")] + [(p, "stdlib") for p in others if p.tag != default.tag]
+    for py, workload in plan:
+        log(f"imports: {py.tag} {workload}")
+        results["imports"][f"{py.version} {workload}"] = measure_imports(py, workload, args.rounds, args.quick)
+    for workload in ("stdlib", "real"):
+        log(f"syscalls: {workload}")
+        results["syscalls"][workload] = measure_syscalls(default, workload)
+        log(f"slow storage: {workload}")
+        results["slow"][workload] = dict(measure_slow_storage(default, workload, max(3, args.rounds // 2),
+                                                              args.delay_us), delay_us=args.delay_us)
+    log("install cost and RSS")
+    results["install"] = measure_install_and_rss(default, "real", max(3, args.rounds))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2))
+    log(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+// Reading what a shared object needs from its neighbours: the DT_NEEDED
+// names and the DT_RPATH/DT_RUNPATH search path, straight from the ELF
+// dynamic section. Decides whether an extension module can be loaded from
+// an anonymous memory file or must sit next to its neighbours on disk.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "format/result.hpp"
+
+namespace oxpack::runtime {
+
+struct ElfDeps {
+    std::vector<std::string> needed;  // DT_NEEDED, in order
+    std::vector<std::string> rpath;   // DT_RPATH then DT_RUNPATH entries, split at ':'
+};
+
+// Parses an ELF shared object (32- or 64-bit, little-endian). Every offset is
+// bounds-checked; a damaged or foreign file gives an Error.
+format::Result<ElfDeps> read_elf_deps(std::span<const unsigned char> image);
+
+// True when some search-path entry is relative to the object itself
+// ($ORIGIN / ${ORIGIN}): the object then needs files beside it.
+bool needs_neighbours(const ElfDeps& deps);
+
+// The '/'-separated directories, relative to the root, that $ORIGIN entries
+// of an object at root-relative `object_path` point to. Entries escaping the
+// root or not using $ORIGIN are left out. Normalised ("a/b/../c" -> "a/c").
+std::vector<std::string> origin_dirs(const ElfDeps& deps, std::string_view object_path);
+
+}  // namespace oxpack::runtime

@@ -1,0 +1,329 @@
+// The per-module loader a spec carries (as FileLoader is for the file-system
+// importer): create_module / exec_module / get_code / get_source ... bound to
+// one module of one blob. get_code unmarshals the .pyc straight from the
+// mapping (past its 16-byte header), or compiles the source when there is no
+// valid bytecode for this interpreter.
+#include "runtime/python/state.hpp"  // Python.h first: marshal.h needs it
+
+#include <marshal.h>
+
+namespace oxpack::runtime {
+namespace {
+
+using py::Ref;
+
+LoaderObject* as_loader(PyObject* o) { return reinterpret_cast<LoaderObject*>(o); }
+
+// A loader the garbage collector cleared (tp_clear) while breaking a cycle
+// can still be reached from a finaliser: refuse instead of crashing.
+#define LOADER_ALIVE(l)                                                        \
+    if ((l)->finder == nullptr || state_of((l)->finder)->ModuleSpec == nullptr) { \
+        PyErr_SetString(PyExc_ReferenceError, "oxpack_runtime loader was cleared"); \
+        return nullptr;                                                        \
+    }
+
+std::string describe(const format::Entry& e) { return "'" + std::string(e.key) + "' (" + std::string(e.path) + ")"; }
+
+const char* pyc_problem(PycCheck c) {
+    switch (c) {
+        case PycCheck::Ok: return "ok";
+        case PycCheck::TooShort: return "is truncated";
+        case PycCheck::BadMagic: return "was compiled for another Python version";
+        case PycCheck::BadFlags: return "has unknown header flags";
+        case PycCheck::Stale: return "does not match its source";
+    }
+    return "is unusable";
+}
+
+// The key a loader method works on: its own unless another name is given.
+PyObject* key_for(LoaderObject* l, PyObject* fullname) {
+    if (fullname == nullptr || fullname == Py_None) return l->key;
+    if (fullname == l->name) return l->key;
+    int eq = PyUnicode_Check(fullname) ? PyUnicode_Compare(fullname, l->name) : 1;
+    if (eq == -1 && PyErr_Occurred()) PyErr_Clear();
+    return eq == 0 ? l->key : fullname;
+}
+
+PyObject* optional_fullname(const char* fn, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    PyObject* a[1] = {Py_None};
+    if (!py::parse_args(fn, args, nargs, kwnames, {"fullname"}, 0, a)) return nullptr;
+    return a[0];
+}
+
+}  // namespace
+
+PyObject* get_code_impl(FinderObject* f, PyObject* key, const ModuleChoice& c, PyObject* origin) {
+    State* st = state_of(f);
+    if (c.type == ModuleType::Extension) return py::none();
+    if (c.type == ModuleType::Namespace) return Py_CompileString("", "<string>", Py_file_input);
+    if (c.bytecode) {
+        format::Payload p;
+        if (!read_payload(f, *c.bytecode, key, p)) return nullptr;
+        std::optional<uint64_t> source_size;
+        if (c.source) source_size = c.source->raw_size;
+        PycCheck check = check_pyc_header(p.bytes(), f->ctx->magic, source_size);
+        if (check == PycCheck::Ok) {
+            Ref code(PyMarshal_ReadObjectFromString(reinterpret_cast<const char*>(p.data()) + 16,
+                                                    static_cast<Py_ssize_t>(p.size() - 16)));
+            if (!code) return nullptr;
+            if (!PyCode_Check(code.get())) {
+                raise_blob_error(st, f->ctx->path + ": entry " + describe(*c.bytecode) + ": not a code object", key,
+                                 f->path);
+                return nullptr;
+            }
+            if (c.source && origin != Py_None) {
+                Ref r(PyObject_CallFunctionObjArgs(st->fix_co_filename, code.get(), origin, nullptr));
+                if (!r) return nullptr;
+            }
+            return code.release();
+        }
+        if (!c.source) {
+            raise_blob_error(st, f->ctx->path + ": entry " + describe(*c.bytecode) + ": the bytecode " + pyc_problem(check) +
+                                     " and the blob holds no source to compile instead",
+                             key, f->path);
+            return nullptr;
+        }
+    }
+    if (!c.source) {
+        raise_blob_error(st, f->ctx->path + ": module '" + std::string(PyUnicode_AsUTF8(key)) + "' has no code", key,
+                         f->path);
+        return nullptr;
+    }
+    // Compiled at import, as SourceLoader does: through
+    // _call_with_frames_removed so a SyntaxError's traceback is trimmed alike.
+    format::Payload p;
+    if (!read_payload(f, *c.source, key, p)) return nullptr;
+    Ref src(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p.data()), static_cast<Py_ssize_t>(p.size())));
+    Ref mode(PyUnicode_FromString("exec"));
+    if (!src || !mode) return nullptr;
+    Ref args(PyTuple_Pack(4, st->builtin_compile, src.get(), origin, mode.get()));
+    Ref kw(PyDict_New());
+    if (!args || !kw || PyDict_SetItem(kw.get(), st->s_dont_inherit, Py_True) < 0) return nullptr;
+    return PyObject_Call(st->call_with_frames_removed, args.get(), kw.get());
+}
+
+PyObject* get_source_impl(FinderObject* f, PyObject* key, const ModuleChoice& c) {
+    if (!c.source) return py::none();
+    format::Payload p;
+    if (!read_payload(f, *c.source, key, p)) return nullptr;
+    Ref src(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p.data()), static_cast<Py_ssize_t>(p.size())));
+    if (!src) return nullptr;
+    return PyObject_CallFunctionObjArgs(state_of(f)->decode_source, src.get(), nullptr);
+}
+
+namespace {
+
+PyObject* loader_create_module(PyObject* self, PyObject* spec) {
+    LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
+    const ModuleChoice& c = *l->choice;  // resolved by find_spec: the blob never changes
+    if (c.type == ModuleType::Extension) return create_extension(l, spec, c);
+    return py::none();
+}
+
+PyObject* loader_exec_module(PyObject* self, PyObject* module) {
+    LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
+    State* st = state_of(l->finder);
+    const ModuleChoice& c = *l->choice;
+    if (c.type == ModuleType::Namespace) {
+        // As _init_module_attrs does for namespace packages (bpo-32305).
+        if (PyObject_SetAttr(module, st->s_file, Py_None) < 0) return nullptr;
+        return py::none();
+    }
+    if (c.type == ModuleType::Extension) {
+        if (!PyModule_Check(module)) return py::none();
+        return PyObject_CallFunctionObjArgs(st->call_with_frames_removed, st->exec_dynamic, module, nullptr);
+    }
+    Ref code(get_code_impl(l->finder, l->key, c, l->path));
+    if (!code) return nullptr;
+    Ref dict(PyObject_GetAttrString(module, "__dict__"));
+    if (!dict) return nullptr;
+    Ref r(PyObject_CallFunctionObjArgs(st->call_with_frames_removed, st->builtin_exec, code.get(), dict.get(), nullptr));
+    if (!r) return nullptr;
+#if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030A0000
+    if (PyUnicode_CompareWithASCIIString(l->key, "importlib._common") == 0) {
+        PyObject* sup = support_module(st);
+        if (sup == nullptr) return nullptr;
+        Ref p(PyObject_CallMethod(sup, "patch_common", "O", module));
+        if (!p) return nullptr;
+    }
+#endif
+    return py::none();
+}
+
+PyObject* loader_get_code(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
+    PyObject* fullname = optional_fullname("get_code", args, nargs, kwnames);
+    if (fullname == nullptr) return nullptr;
+    PyObject* key = key_for(l, fullname);
+    ModuleChoice c;
+    if (!resolve_or_raise(l->finder, key, c)) return nullptr;
+    Ref origin;
+    if (key == l->key) origin = Ref::borrow(l->path);
+    else if (const format::Entry* oe = c.origin_entry()) origin = py::str(l->finder->ctx->location(oe->root, oe->path));
+    else origin = Ref::borrow(Py_None);
+    if (!origin) return nullptr;
+    return get_code_impl(l->finder, key, c, origin.get());
+}
+
+PyObject* loader_get_source(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
+    PyObject* fullname = optional_fullname("get_source", args, nargs, kwnames);
+    if (fullname == nullptr) return nullptr;
+    PyObject* key = key_for(l, fullname);
+    ModuleChoice c;
+    if (!resolve_or_raise(l->finder, key, c)) return nullptr;
+    return get_source_impl(l->finder, key, c);
+}
+
+PyObject* loader_get_filename(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
+    PyObject* fullname = optional_fullname("get_filename", args, nargs, kwnames);
+    if (fullname == nullptr) return nullptr;
+    PyObject* key = key_for(l, fullname);
+    ModuleChoice c;
+    if (!resolve_or_raise(l->finder, key, c)) return nullptr;
+    const format::Entry* oe = c.origin_entry();
+    if (oe == nullptr) {
+        PyErr_Format(PyExc_ImportError, "%R is a namespace package: it has no file", key);
+        return nullptr;
+    }
+    return py::str(l->finder->ctx->location(oe->root, oe->path)).release();
+}
+
+PyObject* loader_is_package(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
+    PyObject* fullname = optional_fullname("is_package", args, nargs, kwnames);
+    if (fullname == nullptr) return nullptr;
+    ModuleChoice c;
+    if (!resolve_or_raise(l->finder, key_for(l, fullname), c)) return nullptr;
+    return PyBool_FromLong(c.package);
+}
+
+PyObject* loader_get_data(PyObject* self, PyObject* path) { return get_data_impl(as_loader(self)->finder, path); }
+
+PyObject* loader_support_call(LoaderObject* l, const char* fn, PyObject* key) {
+    PyObject* sup = support_module(state_of(l->finder));
+    if (sup == nullptr) return nullptr;
+    return PyObject_CallMethod(sup, fn, "OO", reinterpret_cast<PyObject*>(l->finder), key);
+}
+
+PyObject* loader_get_resource_reader(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
+    PyObject* fullname = optional_fullname("get_resource_reader", args, nargs, kwnames);
+    if (fullname == nullptr) return nullptr;
+    return loader_support_call(l, "resource_reader", key_for(l, fullname));
+}
+
+// Python 3.9's importlib.resources.files() asks the loader itself.
+PyObject* loader_files(PyObject* self, PyObject*) {
+    LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
+    return loader_support_call(l, "loader_files", l->key);
+}
+
+PyObject* loader_load_module(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
+    PyObject* fullname = optional_fullname("load_module", args, nargs, kwnames);
+    if (fullname == nullptr) return nullptr;
+    Ref bootstrap(PyImport_ImportModule("_frozen_importlib"));
+    if (!bootstrap) return nullptr;
+    return PyObject_CallMethod(bootstrap.get(), "_load_module_shim", "OO", self,
+                               fullname == Py_None ? l->name : fullname);
+}
+
+#define FASTCALL(fn) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fn)), METH_FASTCALL | METH_KEYWORDS
+
+PyMethodDef loader_methods[] = {
+    {"create_module", loader_create_module, METH_O, "The extension module, or None for the default module"},
+    {"exec_module", loader_exec_module, METH_O, "Run the module's code in the module"},
+    {"get_code", FASTCALL(loader_get_code), "get_code(fullname=None): the code object"},
+    {"get_source", FASTCALL(loader_get_source), "get_source(fullname=None): source text, or None"},
+    {"get_filename", FASTCALL(loader_get_filename), "get_filename(fullname=None): __file__"},
+    {"is_package", FASTCALL(loader_is_package), "is_package(fullname=None)"},
+    {"get_data", loader_get_data, METH_O, "get_data(path): bytes of a file in the blob (or on disk)"},
+    {"get_resource_reader", FASTCALL(loader_get_resource_reader), "importlib.resources reader"},
+    {"files", loader_files, METH_NOARGS, "importlib.resources Traversable of the package (Python 3.9)"},
+    {"load_module", FASTCALL(loader_load_module), "Deprecated loader API"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyObject* loader_get_name(PyObject* self, void*) { return py::new_ref(as_loader(self)->name); }
+PyObject* loader_get_path(PyObject* self, void*) { return py::new_ref(as_loader(self)->path); }
+PyObject* loader_get_finder(PyObject* self, void*) {
+    PyObject* f = reinterpret_cast<PyObject*>(as_loader(self)->finder);
+    return py::new_ref(f ? f : Py_None);
+}
+
+PyGetSetDef loader_getset[] = {
+    {"name", loader_get_name, nullptr, "The module name", nullptr},
+    {"path", loader_get_path, nullptr, "The module's __file__ (None for a namespace package)", nullptr},
+    {"finder", loader_get_finder, nullptr, "The Finder of the blob", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+PyObject* loader_repr(PyObject* self) {
+    LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
+    return PyUnicode_FromFormat("<oxpack_runtime.Loader %R from %R>", l->name, l->finder->path);
+}
+
+int loader_traverse(PyObject* self, visitproc visit, void* arg) {
+    Py_VISIT(Py_TYPE(self));
+    LoaderObject* l = as_loader(self);
+    Py_VISIT(reinterpret_cast<PyObject*>(l->finder));
+    return 0;
+}
+
+int loader_clear(PyObject* self) {
+    LoaderObject* l = as_loader(self);
+    PyObject* f = reinterpret_cast<PyObject*>(l->finder);
+    l->finder = nullptr;
+    Py_XDECREF(f);
+    return 0;
+}
+
+void loader_dealloc(PyObject* self) {
+    PyTypeObject* tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    LoaderObject* l = as_loader(self);
+    loader_clear(self);
+    Py_CLEAR(l->name);
+    Py_CLEAR(l->key);
+    Py_CLEAR(l->path);
+    delete l->choice;
+    l->choice = nullptr;
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+PyObject* loader_new(PyTypeObject*, PyObject*, PyObject*) {
+    PyErr_SetString(PyExc_TypeError, "Loaders are made by Finder.find_spec()");
+    return nullptr;
+}
+
+PyType_Slot loader_slots[] = {
+    {Py_tp_new, reinterpret_cast<void*>(loader_new)},
+    {Py_tp_doc, const_cast<char*>("Loads one module from an installed blob (the loader of its ModuleSpec).")},
+    {Py_tp_methods, loader_methods},
+    {Py_tp_getset, loader_getset},
+    {Py_tp_repr, reinterpret_cast<void*>(loader_repr)},
+    {Py_tp_traverse, reinterpret_cast<void*>(loader_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(loader_clear)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(loader_dealloc)},
+    {0, nullptr},
+};
+
+}  // namespace
+
+PyType_Spec loader_spec = {"oxpack_runtime.Loader", sizeof(LoaderObject), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+                           loader_slots};
+
+}  // namespace oxpack::runtime

@@ -1,0 +1,152 @@
+"""Activation without code changes: `oxpack run`, and the .pth hook that
+honours $OXPACK_BLOB in an environment (a venv made here), kept by child
+processes: subprocess, multiprocessing spawn and forkserver."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import blobtools
+
+APP = {
+    "app/__init__.py": "",
+    "app/main.py": ("import sys, json\nimport app.helper\n"
+                    "if __name__ == '__main__':\n"
+                    "    print(json.dumps({'argv': sys.argv[1:], 'name': __name__, 'spec': __spec__.name,\n"
+                    "                      'loader': type(app.helper.__loader__).__name__, 'path0': sys.path[0]}))\n"
+                    "    sys.exit(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 0)\n"),
+    "app/helper.py": "VALUE = 'helped'\n",
+    "app/fails.py": "raise SystemExit('fails: ' + __name__)\n",
+    "app/children.py": (
+        "import json, multiprocessing as mp, subprocess, sys\n"
+        "def where(_):\n"
+        "    import app.helper\n"
+        "    return type(app.helper.__loader__).__name__\n"
+        "if __name__ == '__main__':\n"
+        "    out = {}\n"
+        "    for method in ('spawn', 'forkserver'):\n"
+        "        with mp.get_context(method).Pool(1) as pool:\n"
+        "            out[method] = pool.map(where, [0])[0]\n"
+        "    out['subprocess'] = subprocess.run([sys.executable, '-c',\n"
+        "        'import app.helper; print(type(app.helper.__loader__).__name__)'],\n"
+        "        stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()\n"
+        "    print(json.dumps(out))\n"),
+}
+
+
+def oxpack(*args, env=None, cwd=None):
+    e = blobtools.env_with_runtime(env)
+    e.pop("PYTHONPATH", None)  # `oxpack run` finds the runtime itself
+    return subprocess.run([blobtools.OXPACK, *args], env=e, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=300)
+
+
+@pytest.fixture
+def app_blob(tree):
+    tree.files(APP)
+    return tree.build()
+
+
+def test_run_module_with_arguments(app_blob, tmp_path):
+    r = oxpack("run", app_blob, "--python", sys.executable, "-m", "app.main", "--help", "x", cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out == {"argv": ["--help", "x"], "name": "__main__", "spec": "app.main", "loader": "Loader",
+                   "path0": str(tmp_path)}
+    r = oxpack("run", app_blob, "--python", sys.executable, "-m", "app.main", "7")
+    assert r.returncode == 7
+    r = oxpack("run", app_blob, "--python", sys.executable, "-m", "app.fails")
+    assert r.returncode == 1 and "fails: __main__" in r.stderr
+
+
+def test_run_script_and_command(app_blob, tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text("import sys, json, app.helper\nprint(json.dumps([__name__, __file__, sys.argv, "
+                      "app.helper.VALUE, sys.path[0]]))\n")
+    r = oxpack("run", app_blob, "--python", sys.executable, str(script), "-v", "--flag")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == ["__main__", str(script), [str(script), "-v", "--flag"], "helped", str(tmp_path)]
+    r = oxpack("run", app_blob, "--python", sys.executable, "--origin", "blob", "-c",
+               "import app.helper, sys; print(app.helper.__file__, sys.argv)", "a")
+    assert r.stdout.strip() == "%s/app/helper.py ['-c', 'a']" % app_blob
+
+
+def test_run_picks_the_interpreter_for_the_blob(app_blob):
+    default = shutil.which("python3")
+    if default is not None:
+        default = subprocess.run([default, "-c", "import sys; print(sys.executable)"], stdout=subprocess.PIPE,
+                                 universal_newlines=True).stdout.strip()
+    if not default or os.path.realpath(default) != os.path.realpath(sys.executable):
+        pytest.skip("the automatic choice is checked under the default python3")
+    r = oxpack("run", app_blob, "-m", "app.main")
+    assert r.returncode == 0 and json.loads(r.stdout)["loader"] == "Loader", r.stderr
+
+
+def test_run_refuses_bad_blobs_and_usage(app_blob, tmp_path):
+    bad = tmp_path / "bad.oxr"
+    bad.write_bytes(b"nope" * 100)
+    r = oxpack("run", str(bad), "--python", sys.executable, "-m", "app.main")
+    assert r.returncode == 3 and str(bad) in r.stderr and "not an oxpack blob" in r.stderr
+    r = oxpack("run", app_blob, "--python", sys.executable)
+    assert r.returncode == 2 and "-m MODULE" in r.stderr
+    r = oxpack("run", app_blob, "--python", sys.executable, str(tmp_path / "missing.py"))
+    assert r.returncode == 3 and "no such script" in r.stderr
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory):
+    """A venv of this interpreter with the oxpack startup hook installed."""
+    path = tmp_path_factory.mktemp("venv") / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    python = str(path / "bin" / "python")
+    r = oxpack("hook", "install", "--python", python, "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["installed"] and os.path.isfile(info["pth"]) and os.path.isfile(info["extension"])
+    return python
+
+
+def venv_run(python, code, env=None):
+    e = blobtools.env_with_runtime(env)
+    e.pop("PYTHONPATH", None)  # the hook's own copy of the runtime must do
+    return subprocess.run([python, "-c", code], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=300)
+
+
+def test_hook_does_nothing_without_the_variable(venv):
+    r = venv_run(venv, "import sys; print('oxpack_runtime' in sys.modules)")
+    assert r.stdout.strip() == "False" and r.stderr == ""
+
+
+def test_hook_serves_the_blob_and_children_keep_it(venv, app_blob, tmp_path):
+    r = subprocess.run([venv, "-m", "app.children"], env=dict(blobtools.env_with_runtime({"OXPACK_BLOB": app_blob})),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=300,
+                       cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"spawn": "Loader", "forkserver": "Loader", "subprocess": "Loader"}
+    # and through oxpack run with the venv's python
+    r = oxpack("run", app_blob, "--python", venv, "-m", "app.children", cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"spawn": "Loader", "forkserver": "Loader", "subprocess": "Loader"}
+
+
+def test_hook_with_a_broken_blob_reports_and_continues(venv, tmp_path):
+    bad = tmp_path / "bad.oxr"
+    bad.write_bytes(b"\x89OXR\r\n" + b"\x00" * 200)
+    r = venv_run(venv, "print('still running')", env={"OXPACK_BLOB": str(bad)})
+    assert r.returncode == 0 and r.stdout.strip() == "still running"
+    assert "oxpack_runtime: OXPACK_BLOB:" in r.stderr and str(bad) in r.stderr
+
+
+def test_hook_status_and_remove(venv, tmp_path):
+    r = oxpack("hook", "status", "--python", venv, "--json")
+    assert json.loads(r.stdout)["installed"] is True
+    other = tmp_path / "site"
+    other.mkdir()
+    assert oxpack("hook", "install", "--python", venv, "--site", str(other)).returncode == 0
+    assert sorted(os.listdir(str(other)))[1] == "oxpack_runtime.pth"
+    r = oxpack("hook", "remove", "--python", venv, "--site", str(other), "--json")
+    assert json.loads(r.stdout)["installed"] is False and os.listdir(str(other)) == []

@@ -1,0 +1,244 @@
+"""install(): opening, version check, damaged blobs, registration order,
+several blobs, the stale policy, silence."""
+import os
+import shutil
+import sys
+
+import blobtools
+from blobtools import run_py, run_json
+
+
+def test_install_registers_before_pathfinder_after_builtin_and_frozen(tree):
+    blob = tree.files({"hello.py": "X = 1\n"}).build()
+    r = run_json("""
+        import sys, json, oxpack_runtime
+        f = oxpack_runtime.install(sys.argv[1])
+        names = [getattr(x, '__name__', type(x).__name__) for x in sys.meta_path]
+        import hello
+        print(json.dumps({"order": names, "f_index": sys.meta_path.index(f),
+                          "pf_index": sys.meta_path.index(__import__('importlib.machinery').machinery.PathFinder),
+                          "hook0": sys.path_hooks[0] == f.path_hook, "loader": type(hello.__loader__).__name__,
+                          "same": oxpack_runtime.install(sys.argv[1]) is f, "installed": len(oxpack_runtime.installed())}))
+    """, blob)
+    order = r["order"]
+    assert order.index("BuiltinImporter") < r["f_index"] and order.index("FrozenImporter") < r["f_index"]
+    assert r["f_index"] == r["pf_index"] - 1
+    assert r["hook0"] and r["loader"] == "Loader"
+    assert r["same"] and r["installed"] == 1
+
+
+def test_install_prints_nothing(tree):
+    blob = tree.files({"quiet.py": "V = 2\n", "pkg/__init__.py": "", "pkg/m.py": "W = 3\n"}).build()
+    r = run_py("""
+        import sys, oxpack_runtime
+        oxpack_runtime.install(sys.argv[1])
+        import quiet, pkg.m
+        assert quiet.V == 2 and pkg.m.W == 3
+    """, blob)
+    assert r.stdout == "" and r.stderr == ""
+
+
+def test_version_mismatch_names_blob_and_both_versions(tree, tmp_path):
+    src = tree.write("m.py", "A = 1\n")
+    other = blobtools.target(pyc_magic=0x0A0D0D00 | 3413, hexversion=0x030800F0, python_version="3.8.0",
+                             cache_tag="cpython-38")
+    if sys.version_info[:2] == (3, 8):
+        other = blobtools.target(pyc_magic=0x0A0D0D00 | 3495, hexversion=0x030B07F0, python_version="3.11.7",
+                                 cache_tag="cpython-311")
+    blob = blobtools.make_blob({"target": other, "roots": [{"path": tree.root}],
+                                "entries": [{"kind": "source", "key": "m", "path": "m.py", "file": src}]},
+                               tmp_path / "old.oxr")
+    r = run_json("""
+        import sys, json, oxpack_runtime
+        try:
+            oxpack_runtime.install(sys.argv[1])
+        except oxpack_runtime.BlobVersionError as e:
+            print(json.dumps({"msg": str(e), "path": e.path, "is_import_error": isinstance(e, ImportError),
+                              "meta_path": len([f for f in sys.meta_path if type(f).__name__ == 'Finder'])}))
+    """, blob)
+    here = "%d.%d.%d" % sys.version_info[:3]
+    assert blob in r["msg"] and other["python_version"] in r["msg"] and here in r["msg"]
+    assert r["path"] == blob and r["is_import_error"] and r["meta_path"] == 0
+
+
+def test_damaged_blobs_are_refused_cleanly(tree, tmp_path):
+    blob = tree.files({"m.py": "A = 1\n"}).build()
+    data = open(blob, "rb").read()
+    cases = {
+        "truncated": data[: len(data) // 2],
+        "text-mode": data.replace(b"\r\n", b"\n", 1),
+        "not-a-blob": b"hello world, this is not a blob" * 10,
+        "index-flip": data[:140] + bytes([data[140] ^ 0xFF]) + data[141:],
+        "empty": b"",
+    }
+    paths = []
+    for name, content in cases.items():
+        p = tmp_path / (name + ".oxr")
+        p.write_bytes(content)
+        paths.append(str(p))
+    paths.append(str(tmp_path / "missing.oxr"))
+    r = run_json("""
+        import sys, json, oxpack_runtime
+        out = {}
+        for p in sys.argv[1:]:
+            try:
+                oxpack_runtime.install(p)
+                out[p] = "installed"
+            except oxpack_runtime.BlobError as e:
+                out[p] = str(e)
+        print(json.dumps(out))
+    """, *paths)
+    for p in paths:
+        assert r[p] != "installed" and p in r[p], (p, r[p])
+    assert "text-mode" in r[paths[1]] or "newline" in r[paths[1]]
+    assert "not an oxpack blob" in r[paths[2]]
+    assert "checksum" in r[paths[3]]
+
+
+def test_payload_checksum_failure_raises_import_error_naming_blob_and_entry(tree, tmp_path):
+    src = tree.write("bad.py", "A = 1\n")
+    good = tree.write("good.py", "B = 2\n")
+    blob = blobtools.make_blob({"roots": [{"path": tree.root}], "entries": [
+        {"kind": "source", "key": "bad", "path": "bad.py", "file": src, "corrupt": True},
+        {"kind": "source", "key": "good", "path": "good.py", "file": good}]}, tmp_path / "c.oxr")
+    r = run_json("""
+        import sys, json, oxpack_runtime
+        oxpack_runtime.install(sys.argv[1])
+        import good
+        try:
+            import bad
+            print(json.dumps({"imported": True}))
+        except ImportError as e:
+            print(json.dumps({"type": type(e).__name__, "msg": str(e), "name": e.name, "good": good.B}))
+    """, blob)
+    assert r["type"] == "BlobError" and r["name"] == "bad" and r["good"] == 2
+    assert blob in r["msg"] and "'bad'" in r["msg"] and "checksum" in r["msg"]
+
+
+def test_first_installed_blob_wins_and_shadows_its_packages(tree, tmp_path):
+    a = tree.files({"shared.py": "WHO = 'a'\n", "pkg/__init__.py": "WHO = 'a'\n", "pkg/only_a.py": ""}).build("a.oxr")
+    b_root = tmp_path / "b"
+    for rel, text in {"shared.py": "WHO = 'b'\n", "pkg/__init__.py": "WHO = 'b'\n", "pkg/only_b.py": "",
+                      "bonly.py": "WHO = 'b'\n"}.items():
+        (b_root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (b_root / rel).write_text(text)
+    b = blobtools.build_tree_blob([str(b_root)], tmp_path / "b.oxr", bytecode="compile")
+    r = run_json("""
+        import sys, json, oxpack_runtime
+        oxpack_runtime.install(sys.argv[1]); oxpack_runtime.install(sys.argv[2])
+        import shared, pkg, bonly, pkg.only_a
+        try:
+            import pkg.only_b
+            only_b = "imported"
+        except ImportError:
+            only_b = "missing"
+        print(json.dumps([shared.WHO, pkg.WHO, bonly.WHO, only_b, pkg.__file__]))
+    """, a, b)
+    # pkg comes from a; its __path__ is a's directory, so b's pkg.only_b is not a submodule of it.
+    assert r[:4] == ["a", "a", "b", "missing"]
+    assert r[4] == os.path.join(tree.root, "pkg", "__init__.py")
+
+
+def test_stale_policy(tree):
+    blob = tree.files({"m.py": "A = 1\n"}).build()
+    os.utime(tree.root, ns=(1, 1))  # the root changed after the freeze
+    r = run_py("""
+        import sys, oxpack_runtime
+        oxpack_runtime.install(sys.argv[1])
+        import m
+    """, blob)
+    assert "StaleBlobWarning" in r.stderr and tree.root in r.stderr and "changed after the freeze" in r.stderr
+    r = run_json("""
+        import sys, json, oxpack_runtime
+        try:
+            oxpack_runtime.install(sys.argv[1], stale="error")
+            print(json.dumps("installed"))
+        except oxpack_runtime.StaleBlobError as e:
+            print(json.dumps(str(e)))
+    """, blob)
+    assert r != "installed" and tree.root in r
+    r = run_py("""
+        import sys, oxpack_runtime
+        oxpack_runtime.install(sys.argv[1], stale="ignore")
+        import m
+        oxpack_runtime.uninstall(oxpack_runtime.installed()[0])
+        # blob mode does not depend on the environment: no check
+        oxpack_runtime.install(sys.argv[1], origin="blob")
+    """, blob)
+    assert r.stderr == ""
+    shutil.rmtree(tree.root)
+    r = run_py("""
+        import sys, oxpack_runtime
+        oxpack_runtime.install(sys.argv[1])
+    """, blob)
+    assert "missing" in r.stderr
+
+
+def test_bad_arguments(tree):
+    blob = tree.files({"m.py": ""}).build()
+    r = run_json("""
+        import sys, json, oxpack_runtime
+        out = []
+        for kw in ({"origin": "elsewhere"}, {"stale": "sometimes"}):
+            try:
+                oxpack_runtime.install(sys.argv[1], **kw)
+            except ValueError as e:
+                out.append(str(e))
+        try:
+            oxpack_runtime.Finder()
+        except TypeError as e:
+            out.append(str(e))
+        print(json.dumps(out))
+    """, blob)
+    assert len(r) == 3 and "origin" in r[0] and "stale" in r[1]
+
+
+def test_random_damage_never_crashes(tree, tmp_path):
+    """Bytes flipped anywhere in a blob: install refuses it or the damaged
+    payload raises BlobError when used; the interpreter never crashes."""
+    import random
+    files = {"m%d.py" % i: "VALUE = %d\n" % i + "# padding\n" * i for i in range(30)}
+    files.update({"pkg/__init__.py": "", "pkg/data.txt": "resource\n"})
+    blob = tree.files(files).build()
+    data = open(blob, "rb").read()
+    rng = random.Random(1234)
+    paths = []
+    for i in range(150):
+        damaged = bytearray(data)
+        for _ in range(rng.choice([1, 1, 2, 8])):
+            pos = rng.randrange(len(damaged)) if i % 3 else rng.randrange(min(len(damaged), 4096))
+            damaged[pos] ^= 1 << rng.randrange(8)
+        p = tmp_path / ("d%d.oxr" % i)
+        p.write_bytes(bytes(damaged))
+        paths.append(str(p))
+    r = run_json("""
+        import sys, json, importlib, importlib.resources, oxpack_runtime
+        outcome = {"refused": 0, "import_errors": 0, "clean": 0, "other": []}
+        for p in sys.argv[1:]:
+            try:
+                f = oxpack_runtime.install(p)
+            except oxpack_runtime.BlobError:
+                outcome["refused"] += 1
+                continue
+            failed = False
+            for name in ["m%d" % i for i in range(30)] + ["pkg"]:
+                sys.modules.pop(name, None)
+                try:
+                    importlib.import_module(name)
+                except ImportError as e:
+                    failed = True
+                    if not isinstance(e, oxpack_runtime.BlobError):
+                        outcome["other"].append(repr(e))
+                except Exception as e:  # a flipped byte inside a valid-checksum payload cannot happen
+                    outcome["other"].append(repr(e))
+            try:
+                f.get_data(f.path + "/pkg/data.txt")
+            except ImportError:
+                failed = True
+            outcome["import_errors" if failed else "clean"] += 1
+            f.uninstall()
+        print(json.dumps(outcome))
+    """, *paths)
+    assert r["other"] == []
+    assert r["refused"] + r["import_errors"] + r["clean"] == len(paths)
+    assert r["refused"] > 0 and r["import_errors"] > 0
