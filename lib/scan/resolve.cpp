@@ -276,16 +276,16 @@ private:
         Item it = package.empty() ? make_item(l, n, Space::File, Kind::File, join_path(l.rel, n.name), 0)
                                   : make_item(l, n, Space::Resource, Kind::Resource, package + "/" + rel, 0);
         it.package = package;
-        add_unique(std::move(it), where(l, n));
+        add_unique(std::move(it));
     }
 
-    void add_unique(Item it, const std::string& location) {
-        auto key = std::make_pair(it.space, it.key);
-        if (auto found = data_keys_.find(key); found != data_keys_.end()) {
-            out_.shadowed.push_back({it.key, location, found->second});
+    // Keeps the first item of each (space, key); later ones are shadowed.
+    void add_unique(Item it) {
+        auto [found, fresh] = data_keys_.try_emplace(std::make_pair(it.space, it.key), out_.items.size());
+        if (!fresh) {
+            out_.shadowed.push_back({it.key, item_location(out_, it), item_location(out_, out_.items[found->second])});
             return;
         }
-        data_keys_.emplace(key, location);
         out_.items.push_back(std::move(it));
     }
 
@@ -420,7 +420,12 @@ private:
     PycTarget pyc_;
     std::vector<std::string> dir_suffixes_, zip_suffixes_;
     std::map<std::pair<uint16_t, const Node*>, bool> memo_;
-    std::map<std::pair<Space, std::string>, std::string> data_keys_;
+    struct KeyHash {
+        size_t operator()(const std::pair<Space, std::string>& k) const {
+            return std::hash<std::string>()(k.second) ^ static_cast<size_t>(k.first);
+        }
+    };
+    std::unordered_map<std::pair<Space, std::string>, size_t, KeyHash> data_keys_;  // -> index in out_.items
     std::map<std::string, std::string> dist_dirs_;
 };
 

@@ -307,16 +307,28 @@ ScanResult scan_with(const Interpreter& py, const ScanOptions& options, Report& 
             it.excluded = "too large";
         }
     apply_filters(result, options);
-    // Sorted through an index: moving whole Items around is what costs.
-    std::vector<uint32_t> order(result.items.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-        const Item &x = result.items[a], &y = result.items[b];
-        return std::tie(x.space, x.key, x.kind, a) < std::tie(y.space, y.key, y.kind, b);
+    // Sorted through an index (moving whole Items around is what costs),
+    // most comparisons settled by the keys' first 8 bytes as one integer.
+    struct SortKey {
+        uint64_t head;  // big-endian first bytes of the key, zero-padded (keys hold no NUL)
+        uint32_t index;
+    };
+    std::vector<SortKey> order(result.items.size());
+    for (uint32_t i = 0; i < order.size(); ++i) {
+        const std::string& key = result.items[i].key;
+        uint64_t head = 0;
+        for (size_t b = 0; b < 8; ++b) head = head << 8 | (b < key.size() ? static_cast<unsigned char>(key[b]) : 0u);
+        order[i] = {head, i};
+    }
+    std::sort(order.begin(), order.end(), [&](const SortKey& a, const SortKey& b) {
+        const Item &x = result.items[a.index], &y = result.items[b.index];
+        if (x.space != y.space) return x.space < y.space;
+        if (a.head != b.head) return a.head < b.head;
+        return std::tie(x.key, x.kind, a.index) < std::tie(y.key, y.kind, b.index);
     });
     std::vector<Item> sorted;
     sorted.reserve(order.size());
-    for (uint32_t i : order) sorted.push_back(std::move(result.items[i]));
+    for (const SortKey& k : order) sorted.push_back(std::move(result.items[k.index]));
     result.items = std::move(sorted);
     std::sort(result.shadowed.begin(), result.shadowed.end(),
               [](const Shadowed& a, const Shadowed& b) { return std::tie(a.name, a.path) < std::tie(b.name, b.path); });
