@@ -82,6 +82,13 @@ struct WriteOptions {
     bool dedup = true;           // identical payloads are stored once
     // Called as compression progresses (done, total bytes).
     std::function<void(uint64_t, uint64_t)> progress;
+    // Called once the payloads are laid out, before the index region is
+    // built: a caller writing the file may start writing `payload_pieces`
+    // (valid as long as the BlobImage) at `payload_offset` meanwhile, and
+    // BlobImage::index() at 0 once assemble_blob returns.
+    std::function<void(uint64_t payload_offset, uint64_t file_size,
+                       std::vector<std::span<const unsigned char>> payload_pieces)>
+        on_layout;
 };
 
 // Compresses payloads exactly as the writer does (same frame parameters and
@@ -125,6 +132,9 @@ public:
     uint64_t size() const { return size_; }
     // The file's bytes in order; valid as long as the image is.
     std::vector<std::span<const unsigned char>> pieces() const;
+    // The same in two parts: [0, payload offset), and the payload region.
+    std::span<const unsigned char> index() const { return index_; }
+    std::vector<std::span<const unsigned char>> payload_pieces() const;
     // The pieces concatenated.
     std::vector<unsigned char> bytes() const;
 
