@@ -163,10 +163,9 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
         image.payloads_.push_back(std::move(stored[i].bytes));
     }
     image.size_ = payload_off + payload_len;
-    if (options.on_layout) options.on_layout(payload_off, image.size_, image.payload_pieces());
 
-    // Checksums of each payload (on every core) and of the payload region
-    // (on a thread of its own), while the index region is built.
+    // Checksums: each payload's (on every core), and the payload region's
+    // (on a thread of its own, while the rest of the index is built).
     auto region_sum = std::async(std::launch::async, payload_region_checksum, std::cref(image.payloads_));
     std::vector<uint64_t> payload_sum(image.payloads_.size());
     detail::on_threads(options.threads, payload_sum.size(), [&](auto& next) {

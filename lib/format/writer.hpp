@@ -82,13 +82,6 @@ struct WriteOptions {
     bool dedup = true;           // identical payloads are stored once
     // Called as compression progresses (done, total bytes).
     std::function<void(uint64_t, uint64_t)> progress;
-    // Called once the payloads are laid out, before the index region is
-    // built: a caller writing the file may start writing `payload_pieces`
-    // (valid as long as the BlobImage) at `payload_offset` meanwhile, and
-    // BlobImage::index() at 0 once assemble_blob returns.
-    std::function<void(uint64_t payload_offset, uint64_t file_size,
-                       std::vector<std::span<const unsigned char>> payload_pieces)>
-        on_layout;
 };
 
 // Compresses payloads exactly as the writer does (same frame parameters and
