@@ -64,21 +64,15 @@ uint64_t payload_region_checksum(const std::vector<PayloadBytes>& payloads) {
 
 }  // namespace
 
-std::vector<std::span<const unsigned char>> BlobImage::payload_pieces() const {
+std::vector<std::span<const unsigned char>> BlobImage::pieces() const {
     std::vector<std::span<const unsigned char>> out;
-    out.reserve(2 * payloads_.size());
+    out.reserve(1 + 2 * payloads_.size());
+    out.emplace_back(index_);
     for (const auto& p : payloads_) {
         std::string_view v = p.view();
         if (!v.empty()) out.emplace_back(reinterpret_cast<const unsigned char*>(v.data()), v.size());
         if (size_t pad = align_up(v.size(), kAlign) - v.size()) out.emplace_back(kZeros, pad);
     }
-    return out;
-}
-
-std::vector<std::span<const unsigned char>> BlobImage::pieces() const {
-    std::vector<std::span<const unsigned char>> out{index()};
-    auto payloads = payload_pieces();
-    out.insert(out.end(), payloads.begin(), payloads.end());
     return out;
 }
 

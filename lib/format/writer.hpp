@@ -125,9 +125,6 @@ public:
     uint64_t size() const { return size_; }
     // The file's bytes in order; valid as long as the image is.
     std::vector<std::span<const unsigned char>> pieces() const;
-    // The same in two parts: [0, payload offset), and the payload region.
-    std::span<const unsigned char> index() const { return index_; }
-    std::vector<std::span<const unsigned char>> payload_pieces() const;
     // The pieces concatenated.
     std::vector<unsigned char> bytes() const;
 
