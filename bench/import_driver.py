@@ -136,6 +136,20 @@ out = {"import_s": import_s, "setup_s": setup_s, "modules": after, "new_modules"
        "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 if mode == "oxpack":
     out["install_s"] = install_s
+if cfg.get("served_out"):
+    # The files of the modules the blob served (original paths): the strace
+    # reader attributes filesystem calls on them to the importer.
+    import json
+
+    served = []
+    for name, mod in list(sys.modules.items()):
+        loader = getattr(mod, "__loader__", None)
+        if type(loader).__module__ == "oxpack_runtime":
+            spec = mod.__spec__
+            served.append({"name": name, "origin": getattr(spec, "origin", None),
+                           "path": list(spec.submodule_search_locations or [])})
+    with open(cfg["served_out"], "w") as f:
+        json.dump(served, f)
 if limit_state is not None:
     out["limit_s"] = limit_state["limit"]
 if cfg.get("record"):

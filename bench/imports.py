@@ -173,8 +173,11 @@ def variants(py, workload, quick):
         if ox:
             v["oxidized_importer 0.6"] = {"mode": "oxidized", "oxidized_dir": str(ox[0]), "packed": str(ox[1])}
     compressions = ["none"] if quick else ["none", "zstd:3"]
+    # origin=blob is self-contained, like zipimport: botocore (real set) reads
+    # its data through os.path next to __file__, which only original mode keeps.
+    origins = ("original", "blob") if workload == "stdlib" else ("original",)
     for c in compressions:
-        for origin in ("original", "blob"):
+        for origin in origins:
             v[f"oxpack {c} {origin}"] = {"mode": "oxpack", "runtime_dir": str(py.runtime_dir),
                                          "blob": str(py.blob(c)), "install": {"origin": origin}}
     v["limit"] = {"mode": "limit", "table": str(record_limit(py, workload))}
@@ -213,33 +216,73 @@ MARK = "/oxpack-bench-mark"
 
 
 def count_fs_calls(py, workload, cfg, delay_us=None):
-    """strace the workload; count filesystem calls between the driver's
-    start/end marks, and modules imported."""
+    """strace the workload (-y: fds annotated with their paths); return the
+    driver's output plus the filesystem calls between its start/end marks as
+    (call, path) pairs."""
     with tempfile.NamedTemporaryFile("r", suffix=".strace") as f:
-        strace = ["strace", "-f", "-qq", "-e", f"trace={FS_CALLS}", "-o", f.name]
+        strace = ["strace", "-f", "-qq", "-y", "-e", f"trace={FS_CALLS}", "-o", f.name]
         if delay_us:
             strace += ["-e", f"inject={FS_CALLS}:delay_enter={delay_us}"]
         out = driver(py, dict(workload_cfg(workload), mark=MARK, **cfg), strace=strace)
-        text = f.read()
-    lines = text.splitlines()
+        lines = f.read().splitlines()
     start = next(i for i, l in enumerate(lines) if MARK + "-start" in l)
     end = next(i for i, l in enumerate(lines) if MARK + "-end" in l)
-    calls = [l for l in lines[start + 1:end] if re.search(r"^\d+\s+\w+\(", l) or re.search(r"^\w+\(", l)]
-    out["fs_calls"] = len(calls)
+    calls = []
+    for line in lines[start + 1:end]:
+        m = re.match(r"(?:\d+\s+)?(\w+)\((.*)", line)
+        if not m:
+            continue
+        name, args = m.groups()
+        # The path a call touches: its string argument if absolute, else the
+        # path strace -y shows for its file descriptor.
+        p = re.match(r'(?:\w+<[^>]*>, )?"(/[^"]*)"', args) or re.match(r"\d+<([^>]*)>", args)
+        calls.append((name, p.group(1) if p else ""))
+    out["calls"] = calls
     return out
 
 
+def importer_paths(served):
+    """Files and directories an importer touches to load the served modules:
+    each module's file, its package directory, and __pycache__ beside them."""
+    files, dirs = set(), set()
+    for m in served:
+        origin = m["origin"]
+        if origin and origin.startswith("/"):
+            files.add(origin)
+            dirs.add(os.path.join(os.path.dirname(origin), "__pycache__"))
+        for d in m["path"]:
+            dirs.add(d)
+    return files, dirs
+
+
 def measure_syscalls(py, workload):
+    blob = str(py.blob("none"))
     vs = {"default": {"mode": "default"},
-          "oxpack none original": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": str(py.blob("none")),
+          "oxpack none original": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": blob,
                                    "install": {"origin": "original"}},
-          "oxpack none blob": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": str(py.blob("none")),
+          "oxpack none blob": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": blob,
                                "install": {"origin": "blob"}}}
+    if workload != "stdlib":
+        del vs["oxpack none blob"]  # see variants(): botocore needs original mode
+    served_file = py.work / f"served-{workload}.json"
+    driver(py, dict(workload_cfg(workload), served_out=str(served_file), **vs["oxpack none original"]))
+    served = json.loads(served_file.read_text())
+    files, dirs = importer_paths(served)
+    n_ext = sum(1 for m in served if (m["origin"] or "").endswith(".so"))
+
+    def on_served(path):
+        return path in files or path in dirs or any(path.startswith(d + "/") for d in dirs if d.endswith("__pycache__"))
+
     res = {}
     for name, cfg in vs.items():
         out = count_fs_calls(py, workload, cfg)
-        res[name] = {"fs_calls": out["fs_calls"], "new_modules": out["new_modules"],
-                     "per_module": out["fs_calls"] / max(1, out["new_modules"])}
+        mine = [c for c in out["calls"] if on_served(c[1])]
+        ext = [c for c in mine if c[1].endswith(".so")]
+        res[name] = {"fs_calls": len(out["calls"]), "new_modules": out["new_modules"], "served": len(served),
+                     "served_extensions": n_ext, "on_served_files": len(mine), "on_served_extensions": len(ext),
+                     "per_module": len(out["calls"]) / max(1, out["new_modules"]),
+                     "importer_per_module": len(mine) / max(1, len(served)),
+                     "importer_per_python_module": (len(mine) - len(ext)) / max(1, len(served) - n_ext)}
     return res
 
 
@@ -267,6 +310,41 @@ def measure_install_and_rss(py, workload, rounds):
     entries = json.loads(run([OXPACK, "info", "--json", blob]).stdout)["entries"]
     return {"entries": entries, "install_s": stats(installs),
             "maxrss_kb": {k: stats(v) for k, v in rss.items()}}
+
+
+# ---------------------------------------------------------------- startup
+
+def measure_startup(py, rounds):
+    """Whole-process wall time of `python -c pass` and `python -m pip
+    --version` in a venv, plain against the same venv whose .pth hook serves
+    every import after site from a blob of its whole sys.path ($OXPACK_BLOB)."""
+    venv = py.work / "venv"
+    vpy = venv / "bin" / "python"
+    if not vpy.exists():
+        run([py.exe, "-m", "venv", "--system-site-packages", "--without-pip", venv])
+    run([OXPACK, "hook", "install", "--python", vpy])
+    blob = py.work / "venv.oxr"
+    if not blob.exists():
+        r = subprocess.run([str(OXPACK), "freeze", "--python", str(vpy), "-o", str(blob), "--no-progress"],
+                           capture_output=True, text=True)
+        if r.returncode not in (0, 5):
+            raise SystemExit(f"freeze of the venv failed: {r.stderr[-2000:]}")
+    cmds = {"python -c pass": [str(vpy), "-c", "pass"],
+            "pip --version": [str(vpy), "-m", "pip", "--version"]}
+    env_plain = {k: v for k, v in os.environ.items() if not k.startswith("OXPACK_")}
+    env_blob = dict(env_plain, OXPACK_BLOB=str(blob))
+    res = {}
+    for label, cmd in cmds.items():
+        samples = {"default": [], "oxpack": []}
+        for env in (env_plain, env_blob):  # warm-up
+            subprocess.run(cmd, env=env, capture_output=True, check=True)
+        for i in range(rounds * 3):
+            for name, env in (("default", env_plain), ("oxpack", env_blob))[:: 1 if i % 2 == 0 else -1]:
+                t = time.perf_counter()
+                subprocess.run(cmd, env=env, capture_output=True, check=True)
+                samples[name].append(time.perf_counter() - t)
+        res[label] = {k: stats(v) for k, v in samples.items()}
+    return res
 
 
 # ---------------------------------------------------------------- main
@@ -304,6 +382,8 @@ def main():
         log(f"slow storage: {workload}")
         results["slow"][workload] = dict(measure_slow_storage(default, workload, max(3, args.rounds // 2),
                                                               args.delay_us), delay_us=args.delay_us)
+    log("startup")
+    results["startup"] = measure_startup(default, args.rounds)
     log("install cost and RSS")
     results["install"] = measure_install_and_rss(default, "real", max(3, args.rounds))
     args.json.parent.mkdir(parents=True, exist_ok=True)
