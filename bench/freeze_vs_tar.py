@@ -5,12 +5,15 @@ interleaved in one run, plus `oxpack scan` alone.
 
     bench/freeze_vs_tar.py [--runs N] [--tree DIR] [--oxpack build/oxpack]
 
-Prints medians with min-max and the ratio freeze / pipeline (goal: <= 1.0).
+Prints medians with min-max and the ratio freeze / pipeline (goal: <= 1.0),
+and the CPU time (user + system, all processes) each side used: wall times
+on a shared machine move with the other load, CPU times much less.
 Output files go to a temporary directory and are removed.
 """
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -18,12 +21,19 @@ import tempfile
 import time
 
 
+def cpu_of_children():
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_utime + u.ru_stime
+
+
 def timed(cmd, **kw):
+    c = cpu_of_children()
     t = time.perf_counter()
     r = subprocess.run(cmd, **kw)
     dt = time.perf_counter() - t
     if r.returncode not in (0, 5):
         sys.exit(f"failed ({r.returncode}): {cmd}\n{r.stderr if isinstance(r.stderr, str) else ''}")
+    r.cpu_seconds = cpu_of_children() - c
     return dt, r
 
 
@@ -53,6 +63,7 @@ def main():
         timed(pipeline, capture_output=True)
         timed(freeze, capture_output=True, text=True)
         f_times, t_times, s_times, phases = [], [], [], []
+        cpu = {"f": [], "t": []}
         for i in range(a.runs):
             order = [("f", freeze), ("t", pipeline), ("s", scan)]
             if i % 2:
@@ -60,6 +71,8 @@ def main():
             for tag, cmd in order:
                 dt, r = timed(cmd, capture_output=True, text=True)
                 {"f": f_times, "t": t_times, "s": s_times}[tag].append(dt)
+                if tag in cpu:
+                    cpu[tag].append(r.cpu_seconds)
                 if tag == "f":
                     phases.append(json.loads(r.stdout))
         blob_size, tar_size = os.path.getsize(blob), os.path.getsize(tar)
@@ -67,6 +80,8 @@ def main():
     print(f"oxpack freeze --compress zstd:{a.level}   {fmt(f_times)}  -> {blob_size / 1e6:.1f} MB")
     print(f"tar -c | zstd -{a.level} -T0             {fmt(t_times)}  -> {tar_size / 1e6:.1f} MB")
     print(f"oxpack scan (alone)              {fmt(s_times)}")
+    print(f"CPU time: freeze {fmt(cpu['f'])}")
+    print(f"          pipeline {fmt(cpu['t'])}")
     for key in ("scan_seconds", "read_seconds", "compile_seconds", "build_seconds", "write_seconds"):
         print(f"  freeze phase {key:16s} median {statistics.median(p[key] for p in phases):.3f} s")
     print(f"ratio freeze / pipeline: {ratio:.2f} ({'goal met' if ratio <= 1.0 else 'slower than the pipeline'})")
