@@ -8,23 +8,65 @@ import blobtools
 from blobtools import run_py, run_json
 
 
-def test_install_registers_before_pathfinder_after_builtin_and_frozen(tree):
-    blob = tree.files({"hello.py": "X = 1\n"}).build()
+def test_install_registers_before_pathfinder_builtin_and_frozen_keep_precedence(tree):
+    # The finder goes ahead of the builtin and frozen importers (it saves two
+    # Python-level find_spec calls per import) but steps aside for their
+    # modules: a blob holding modules named like a builtin (itertools) and a
+    # frozen one (zipimport, frozen on every version) does not shadow them.
+    blob = tree.files({"hello.py": "X = 1\n", "itertools.py": "FROM_BLOB = 1\n",
+                       "zipimport.py": "FROM_BLOB = 1\n"}).build()
     r = run_json("""
-        import sys, json, oxpack_runtime
+        import sys, json, oxpack_runtime, importlib.machinery as m
+        before = list(sys.meta_path)
         f = oxpack_runtime.install(sys.argv[1])
         names = [getattr(x, '__name__', type(x).__name__) for x in sys.meta_path]
-        import hello
+        import hello, itertools
+        del sys.modules['zipimport']
+        import zipimport
         print(json.dumps({"order": names, "f_index": sys.meta_path.index(f),
-                          "pf_index": sys.meta_path.index(__import__('importlib.machinery').machinery.PathFinder),
+                          "bi_index": sys.meta_path.index(m.BuiltinImporter),
+                          "fr_index": sys.meta_path.index(m.FrozenImporter),
+                          "pf_index": sys.meta_path.index(m.PathFinder),
+                          "others_in_order": [x for x in sys.meta_path if x is not f] == before,
+                          "first_non_builtin_before_f": all(x in (m.BuiltinImporter, m.FrozenImporter) or
+                                                            sys.meta_path.index(x) < sys.meta_path.index(f)
+                                                            for x in before[:before.index(m.PathFinder)]),
+                          "itertools": itertools.__spec__.origin, "it_blob": hasattr(itertools, "FROM_BLOB"),
+                          "zipimport": zipimport.__spec__.origin, "zi_blob": hasattr(zipimport, "FROM_BLOB"),
+                          "hello": type(hello.__loader__).__name__,
                           "hook0": sys.path_hooks[0] == f.path_hook, "loader": type(hello.__loader__).__name__,
                           "same": oxpack_runtime.install(sys.argv[1]) is f, "installed": len(oxpack_runtime.installed())}))
     """, blob)
-    order = r["order"]
-    assert order.index("BuiltinImporter") < r["f_index"] and order.index("FrozenImporter") < r["f_index"]
-    assert r["f_index"] == r["pf_index"] - 1
+    assert r["f_index"] < r["bi_index"] < r["pf_index"] and r["f_index"] < r["fr_index"] < r["pf_index"]
+    assert r["others_in_order"] and r["first_non_builtin_before_f"]
+    assert r["itertools"] == "built-in" and not r["it_blob"]
+    assert r["zipimport"] == "frozen" and not r["zi_blob"]
     assert r["hook0"] and r["loader"] == "Loader"
     assert r["same"] and r["installed"] == 1
+
+
+def test_install_stays_behind_other_finders(tree):
+    # Finders someone placed before PathFinder keep precedence over the blob,
+    # wherever they sit; blobs installed later go after blobs installed earlier.
+    blob = tree.files({"hello.py": "X = 1\n"}).build()
+    other = tree.files({"other.py": "Y = 1\n"}).build(name="other.oxr")
+    r = run_json("""
+        import sys, json, oxpack_runtime, importlib.machinery as m
+        class Front:
+            @staticmethod
+            def find_spec(name, path=None, target=None):
+                return None
+        class Middle(Front):
+            pass
+        sys.meta_path.insert(0, Front)
+        sys.meta_path.insert(sys.meta_path.index(m.PathFinder), Middle)
+        f = oxpack_runtime.install(sys.argv[1])
+        g = oxpack_runtime.install(sys.argv[2])
+        mp = sys.meta_path
+        print(json.dumps({"front": mp.index(Front), "middle": mp.index(Middle), "f": mp.index(f), "g": mp.index(g),
+                          "pf": mp.index(m.PathFinder)}))
+    """, blob, other)
+    assert r["front"] < r["middle"] < r["f"] < r["g"] < r["pf"]
 
 
 def test_install_prints_nothing(tree):

@@ -71,9 +71,16 @@ PyObject* get_code_impl(FinderObject* f, PyObject* key, const ModuleChoice& c, P
                                  f->path);
                 return nullptr;
             }
+            // As SourceLoader: co_filename names where the module is now
+            // (blob mode moves it). Usually it already does.
             if (c.source && origin != Py_None) {
-                Ref r(PyObject_CallFunctionObjArgs(st->fix_co_filename, code.get(), origin, nullptr));
-                if (!r) return nullptr;
+                PyObject* current = reinterpret_cast<PyCodeObject*>(code.get())->co_filename;
+                int same = current == origin ? 1 : PyUnicode_Compare(current, origin) == 0;
+                if (PyErr_Occurred()) return nullptr;
+                if (!same) {
+                    Ref r(py::call(st->fix_co_filename, {code.get(), origin}));
+                    if (!r) return nullptr;
+                }
             }
             return code.release();
         }
@@ -118,7 +125,7 @@ PyObject* loader_create_module(PyObject* self, PyObject* spec) {
     LOADER_ALIVE(l)
     const ModuleChoice& c = *l->choice;  // resolved by find_spec: the blob never changes
     if (c.type == ModuleType::Extension) return create_extension(l, spec, c);
-    return py::none();
+    return prepared_module(state_of(l->finder), spec, self);
 }
 
 PyObject* loader_exec_module(PyObject* self, PyObject* module) {
@@ -137,9 +144,12 @@ PyObject* loader_exec_module(PyObject* self, PyObject* module) {
     }
     Ref code(get_code_impl(l->finder, l->key, c, l->path));
     if (!code) return nullptr;
-    Ref dict(PyObject_GetAttrString(module, "__dict__"));
+    Ref dict = PyModule_CheckExact(module) ? Ref::borrow(PyModule_GetDict(module))
+                                           : Ref(PyObject_GetAttrString(module, "__dict__"));
     if (!dict) return nullptr;
-    Ref r(PyObject_CallFunctionObjArgs(st->call_with_frames_removed, st->builtin_exec, code.get(), dict.get(), nullptr));
+    // Through _call_with_frames_removed, as importlib's loaders do, so a
+    // traceback from the module body does not show importlib's frames.
+    Ref r(py::call(st->call_with_frames_removed, {st->builtin_exec, code.get(), dict.get()}));
     if (!r) return nullptr;
 #if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030A0000
     if (PyUnicode_CompareWithASCIIString(l->key, "importlib._common") == 0) {

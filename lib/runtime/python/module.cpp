@@ -12,7 +12,10 @@
 
 #include "runtime/core/staleness.hpp"
 #include "runtime/python/state.hpp"
+#include "runtime/python/support_code.hpp"
 #include "runtime/python/support_py.hpp"
+
+#include <marshal.h>
 
 namespace oxpack::runtime {
 namespace {
@@ -51,10 +54,23 @@ std::string version_string(uint32_t hex) {
     return std::to_string(hex >> 24) + "." + std::to_string((hex >> 16) & 0xFF) + "." + std::to_string((hex >> 8) & 0xFF);
 }
 
-int find_path_finder(State* st, PyObject* meta_path) {
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(meta_path); ++i)
-        if (PyList_GET_ITEM(meta_path, i) == st->PathFinder) return static_cast<int>(i);
-    return -1;
+// Where a new finder goes in sys.meta_path: before PathFinder, and ahead of
+// the builtin and frozen importers unless some other finder sits between
+// them and PathFinder (finders installed earlier stay ahead of this one).
+// Ahead of them it steps aside for their modules (see
+// shadowed_by_builtin_or_frozen), so they keep precedence, and an import
+// served from the blob no longer runs their two Python-level find_spec
+// calls under the import lock first.
+Py_ssize_t insert_position(State* st, PyObject* meta_path) {
+    Py_ssize_t end = PyList_GET_SIZE(meta_path);
+    for (Py_ssize_t i = 0; i < end; ++i)
+        if (PyList_GET_ITEM(meta_path, i) == st->PathFinder) end = i;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < end; ++i) {
+        PyObject* item = PyList_GET_ITEM(meta_path, i);
+        if (item != st->BuiltinImporter && item != st->FrozenImporter) at = i + 1;
+    }
+    return at;
 }
 
 }  // namespace
@@ -63,7 +79,17 @@ State* state_of(PyObject* module) { return static_cast<State*>(PyModule_GetState
 
 PyObject* support_module(State* st) {
     if (st->support != nullptr) return st->support;
-    Ref code(Py_CompileString(kSupportSource, "<oxpack_runtime/_support.py>", Py_file_input));
+    // Compiled at build time by this interpreter's version; the source is
+    // the fallback (another micro version with a different bytecode magic).
+    Ref code;
+    if (kSupportMagic == st->magic) {
+        code = Ref(PyMarshal_ReadObjectFromString(reinterpret_cast<const char*>(kSupportCode), sizeof kSupportCode));
+        if (!code || !PyCode_Check(code.get())) {
+            PyErr_Clear();
+            code = Ref();
+        }
+    }
+    if (!code) code = Ref(Py_CompileString(kSupportSource, "<oxpack_runtime/_support.py>", Py_file_input));
     if (!code) return nullptr;
     Ref mod(PyModule_New("oxpack_runtime._support"));
     if (!mod) return nullptr;
@@ -205,10 +231,9 @@ PyObject* install_impl(PyObject* module, PyObject* path_arg, PyObject* origin_ar
     PyObject_GC_Track(f);
     Ref finder(reinterpret_cast<PyObject*>(f));
 
-    // Before PathFinder: builtin and frozen modules keep precedence, and
+    // Before PathFinder; builtin and frozen modules keep precedence, and
     // blobs installed earlier stay ahead of this one.
-    int at = find_path_finder(st, meta_path);
-    if ((at < 0 ? PyList_Append(meta_path, finder.get()) : PyList_Insert(meta_path, at, finder.get())) < 0) return nullptr;
+    if (PyList_Insert(meta_path, insert_position(st, meta_path), finder.get()) < 0) return nullptr;
     Ref hook(PyObject_GetAttrString(finder.get(), "path_hook"));
     if (!hook || PyList_Insert(path_hooks, 0, hook.get()) < 0) return nullptr;
     // Forget whatever the path machinery cached for paths inside the blob.
@@ -411,6 +436,14 @@ int module_exec(PyObject* m) {
         {&st->ModuleSpec, bootstrap.get(), "ModuleSpec"},
         {&st->call_with_frames_removed, bootstrap.get(), "_call_with_frames_removed"},
         {&st->PathFinder, external.get(), "PathFinder"},
+        {&st->BuiltinImporter, bootstrap.get(), "BuiltinImporter"},
+        {&st->FrozenImporter, bootstrap.get(), "FrozenImporter"},
+        {&st->is_builtin, imp.get(), "is_builtin"},
+#if PY_VERSION_HEX >= 0x030B0000
+        {&st->find_frozen, imp.get(), "find_frozen"},
+#else
+        {&st->find_frozen, imp.get(), "is_frozen"},
+#endif
         {&st->decode_source, external.get(), "decode_source"},
         {&st->create_dynamic, imp.get(), "create_dynamic"},
         {&st->exec_dynamic, imp.get(), "exec_dynamic"},
@@ -434,6 +467,14 @@ int module_exec(PyObject* m) {
         {&st->s_file, "__file__"},
         {&st->s_exec, "exec"},
         {&st->s_dont_inherit, "dont_inherit"},
+        {&st->s_package_attr, "__package__"},
+        {&st->s_loader_attr, "__loader__"},
+        {&st->s_path_attr, "__path__"},
+        {&st->s_cached_attr, "__cached__"},
+        {&st->s_set_fileattr, "_set_fileattr"},
+        {&st->s_cached_private, "_cached"},
+        {&st->s_meta_path, "meta_path"},
+        {&st->s_pycache_prefix, "pycache_prefix"},
     };
     for (auto& n : names)
         if ((*n.slot = PyUnicode_InternFromString(n.s)) == nullptr) return -1;
@@ -448,6 +489,7 @@ int module_exec(PyObject* m) {
     if (!opt) return -1;
     st->optimize = static_cast<int>(PyLong_AsLong(opt.get()));
     if (st->optimize == -1 && PyErr_Occurred()) return -1;
+    if (!init_spec_support(st)) return -1;
     if (PyModule_AddStringConstant(m, "__version__", OXPACK_VERSION) < 0) return -1;
     return 0;
 }
@@ -455,9 +497,12 @@ int module_exec(PyObject* m) {
 #define STATE_OBJECTS(X)                                                                                        \
     X(finder_type) X(loader_type) X(path_entry_type) X(BlobError) X(BlobVersionError) X(StaleBlobError)         \
     X(StaleBlobWarning) X(ModuleSpec) X(call_with_frames_removed) X(builtin_exec) X(builtin_compile)            \
-    X(create_dynamic) X(exec_dynamic) X(fix_co_filename) X(decode_source) X(PathFinder) X(installed) X(support) \
-    X(s_name) X(s_origin) X(s_is_package) X(s_has_location) X(s_submodule_search_locations) X(s_spec) X(s_loader) \
-    X(s_file) X(s_exec) X(s_dont_inherit)
+    X(create_dynamic) X(exec_dynamic) X(fix_co_filename) X(decode_source) X(PathFinder) X(BuiltinImporter)        \
+    X(FrozenImporter) X(is_builtin) X(find_frozen) X(spec_keys) X(spec_values) X(cache_tag) X(installed)         \
+    X(support) X(s_name) X(s_origin) X(s_is_package) X(s_has_location) X(s_submodule_search_locations) X(s_spec) \
+    X(s_loader) X(s_file) X(s_exec) X(s_dont_inherit) X(s_package_attr) X(s_loader_attr) X(s_path_attr)          \
+    X(s_cached_attr) X(s_set_fileattr) X(s_cached_private) X(builtin_names) X(frozen_names) X(sys)            \
+    X(s_meta_path) X(s_pycache_prefix)
 
 int module_traverse(PyObject* m, visitproc visit, void* arg) {
     State* st = state_of(m);
