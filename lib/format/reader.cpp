@@ -126,10 +126,12 @@ Result<void> Blob::validate(OpenOptions options) {
     if (!e4) return e4.error();
     if (h.strings_size > 0xFFFFFFFFull) return corrupt("strings section larger than 4 GiB");
 
-    if (options.check_index &&
-        checksum(d + kHeaderSize, h.payload_offset - kHeaderSize) != h.index_checksum)
-        return corrupt("index checksum mismatch");
+    if (options.check_index && !index_checksum_ok()) return corrupt("index checksum mismatch");
     return {};
+}
+
+bool Blob::index_checksum_ok() const {
+    return checksum(data_ + kHeaderSize, header_.payload_offset - kHeaderSize) == header_.index_checksum;
 }
 
 Result<Entry> Blob::entry(uint32_t i) const {

@@ -4,6 +4,8 @@ import os
 import shutil
 import sys
 
+import pytest
+
 import blobtools
 from blobtools import run_py, run_json
 
@@ -137,6 +139,67 @@ def test_damaged_blobs_are_refused_cleanly(tree, tmp_path):
     assert "checksum" in r[paths[3]]
 
 
+def test_verify_modes(tree, tmp_path):
+    """install(verify=): 'index' checks the index checksum every time, 'once'
+    the first time a file (as it is now) is installed, 'header' never; a
+    file changed after passing is checked again."""
+    blob = tree.files({"m.py": "A = 1\n", "pkg/__init__.py": "", "pkg/sub.py": "B = 2\n"}).build()
+    data = open(blob, "rb").read()
+    damaged = tmp_path / "damaged.oxr"
+    damaged.write_bytes(data[:140] + bytes([data[140] ^ 0xFF]) + data[141:])
+    cache = tmp_path / "cache"
+    code = """
+        import sys, json, oxpack_runtime
+        try:
+            f = oxpack_runtime.install(sys.argv[1], verify=sys.argv[2])
+        except oxpack_runtime.BlobError as e:
+            print(json.dumps({"refused": str(e)}))
+            sys.exit()
+        out = {"installed": True}
+        try:
+            import m, pkg.sub
+            out["imported"] = [m.A, pkg.sub.B]
+        except ImportError as e:
+            out["import_error"] = repr(e)
+        print(json.dumps(out))
+    """
+    env = {"OXPACK_CACHE_DIR": str(cache)}
+    records = lambda: sorted(os.listdir(cache / "verified")) if (cache / "verified").exists() else []
+
+    for mode in ("index", "once"):
+        r = run_json(code, str(damaged), mode, env=env)
+        assert "index checksum" in r.get("refused", "") and str(damaged) in r["refused"], (mode, r)
+    assert records() == []  # a failed check is never remembered
+    r = run_json(code, str(damaged), "header", env=env)  # no index check: bounds checks only
+    assert r.get("installed") and ("imported" in r or "import_error" in r)
+
+    assert run_json(code, blob, "once", env=env) == {"installed": True, "imported": [1, 2]}
+    first = records()
+    assert len(first) == 1
+    assert run_json(code, blob, "once", env=env) == {"installed": True, "imported": [1, 2]}
+    assert records() == first
+    # Damage in place, modification time put back: the change time moved,
+    # so the record no longer matches and the check runs (and refuses).
+    st = os.stat(blob)
+    with open(blob, "r+b") as f:
+        f.seek(140)
+        f.write(bytes([data[140] ^ 0xFF]))
+    os.utime(blob, ns=(st.st_atime_ns, st.st_mtime_ns))
+    r = run_json(code, blob, "once", env=env)
+    assert "index checksum" in r.get("refused", ""), r
+    # From the environment (the .pth hook, oxpack run).
+    r = run_py("""
+        import oxpack_runtime
+        print(len(oxpack_runtime.activate_from_env()))
+    """, env=dict(env, OXPACK_BLOB=blob, OXPACK_VERIFY="index"))
+    assert r.stdout.strip() == "0" and "index checksum" in r.stderr
+    r = run_py("""
+        import oxpack_runtime
+        oxpack_runtime.install(__import__('sys').argv[1], verify='sometimes')
+    """, blob, check=False)
+    assert r.returncode != 0 and "verify must be" in r.stderr
+
+
 def test_payload_checksum_failure_raises_import_error_naming_blob_and_entry(tree, tmp_path):
     src = tree.write("bad.py", "A = 1\n")
     good = tree.write("good.py", "B = 2\n")
@@ -235,9 +298,12 @@ def test_bad_arguments(tree):
     assert len(r) == 3 and "origin" in r[0] and "stale" in r[1]
 
 
-def test_random_damage_never_crashes(tree, tmp_path):
+@pytest.mark.parametrize("verify", ["index", "header"])
+def test_random_damage_never_crashes(tree, tmp_path, verify):
     """Bytes flipped anywhere in a blob: install refuses it or the damaged
-    payload raises BlobError when used; the interpreter never crashes."""
+    payload raises BlobError when used; the interpreter never crashes. With
+    verify='header' (no index checksum) damaged index records may also make
+    imports fail otherwise or serve wrong names, never crash."""
     import random
     files = {"m%d.py" % i: "VALUE = %d\n" % i + "# padding\n" * i for i in range(30)}
     files.update({"pkg/__init__.py": "", "pkg/data.txt": "resource\n"})
@@ -256,9 +322,10 @@ def test_random_damage_never_crashes(tree, tmp_path):
     r = run_json("""
         import sys, json, importlib, importlib.resources, oxpack_runtime
         outcome = {"refused": 0, "import_errors": 0, "clean": 0, "other": []}
-        for p in sys.argv[1:]:
+        VERIFY = sys.argv[1]
+        for p in sys.argv[2:]:
             try:
-                f = oxpack_runtime.install(p)
+                f = oxpack_runtime.install(p, verify=VERIFY)
             except oxpack_runtime.BlobError:
                 outcome["refused"] += 1
                 continue
@@ -269,18 +336,20 @@ def test_random_damage_never_crashes(tree, tmp_path):
                     importlib.import_module(name)
                 except ImportError as e:
                     failed = True
-                    if not isinstance(e, oxpack_runtime.BlobError):
+                    if not isinstance(e, oxpack_runtime.BlobError) and VERIFY == "index":
                         outcome["other"].append(repr(e))
                 except Exception as e:  # a flipped byte inside a valid-checksum payload cannot happen
-                    outcome["other"].append(repr(e))
+                    if VERIFY == "index":
+                        outcome["other"].append(repr(e))
+                    failed = True
             try:
                 f.get_data(f.path + "/pkg/data.txt")
-            except ImportError:
+            except (ImportError, OSError) if VERIFY == "header" else ImportError:
                 failed = True
             outcome["import_errors" if failed else "clean"] += 1
             f.uninstall()
         print(json.dumps(outcome))
-    """, *paths)
+    """, verify, *paths)
     assert r["other"] == []
     assert r["refused"] + r["import_errors"] + r["clean"] == len(paths)
     assert r["refused"] > 0 and r["import_errors"] > 0

@@ -160,6 +160,7 @@ void prefetch(BlobContext& ctx, const format::Entry& e) {
 }  // namespace
 
 bool read_payload(FinderObject* f, const format::Entry& e, PyObject* name, format::Payload& out) {
+    OXPACK_TIMER_START(t0);
     prefetch(*f->ctx, e);
     // Checksums run at several GB/s: only big or compressed payloads are worth
     // letting other threads run.
@@ -177,6 +178,7 @@ bool read_payload(FinderObject* f, const format::Entry& e, PyObject* name, forma
         return false;
     }
     out = std::move(*r);
+    OXPACK_TIMER_ADD(state_of(f), Payload, OXPACK_TIMER_ELAPSED(t0));
     return true;
 }
 
@@ -317,13 +319,22 @@ PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nar
         return PyObject_CallMethod(sup, "find_spec_39", "OOOO", self, a[0], a[1], a[2]);
     }
 #endif
+    OXPACK_TIMER_START(t0);
     Ref spec(make_spec(as_finder(self), a[0], a[0], a[1]));
-    if (!spec || spec.get() == Py_None) return spec.release();
-    // Ahead of the builtin and frozen importers (see install), their modules
-    // stay theirs.
-    int shadowed = shadowed_by_builtin_or_frozen(as_finder(self), a[0], a[1]);
-    if (shadowed < 0) return nullptr;
-    return shadowed ? py::none() : spec.release();
+    if (spec && spec.get() != Py_None) {
+        // Ahead of the builtin and frozen importers (see install), their
+        // modules stay theirs.
+        int shadowed = shadowed_by_builtin_or_frozen(as_finder(self), a[0], a[1]);
+        if (shadowed < 0) return nullptr;
+        if (shadowed) spec = Ref::borrow(Py_None);
+    }
+#ifdef OXPACK_PROFILE
+    if (State* st = state_of(as_finder(self)); st != nullptr && spec) {
+        if (spec.get() == Py_None) OXPACK_TIMER_ADD(st, FindSpecMiss, OXPACK_TIMER_ELAPSED(t0));
+        else OXPACK_TIMER_ADD(st, FindSpecHit, OXPACK_TIMER_ELAPSED(t0));
+    }
+#endif
+    return spec.release();
 }
 
 // The spec without any version-specific interception (support code).

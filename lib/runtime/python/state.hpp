@@ -12,6 +12,7 @@
 #include "format/reader.hpp"
 #include "runtime/core/module_index.hpp"
 #include "runtime/core/path_index.hpp"
+#include "runtime/python/profile.hpp"
 #include "runtime/python/py.hpp"
 
 namespace oxpack::runtime {
@@ -70,6 +71,9 @@ struct State {
     PyObject* s_cached_attr;      // "__cached__"
     PyObject* s_set_fileattr;     // "_set_fileattr"
     PyObject* s_cached_private;   // "_cached"
+#ifdef OXPACK_PROFILE
+    PhaseTotals phases;
+#endif
     uint32_t magic;  // this interpreter's bytecode magic (first 4 .pyc bytes, LE)
     int optimize;    // sys.flags.optimize
 };
@@ -172,7 +176,7 @@ PyObject* get_source_impl(FinderObject* f, PyObject* key, const ModuleChoice& c)
 // extension.cpp: create an extension module from the blob.
 PyObject* create_extension(LoaderObject* l, PyObject* spec, const ModuleChoice& c);
 // module.cpp: install() for activate_from_env.
-PyObject* install_impl(PyObject* module, PyObject* path, PyObject* origin, PyObject* stale);
+PyObject* install_impl(PyObject* module, PyObject* path, PyObject* origin, PyObject* stale, PyObject* verify);
 
 // The payload of `e` (checksum-checked, decompressed), with the GIL
 // released for large ones. false with BlobError set on failure.
