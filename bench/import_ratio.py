@@ -39,7 +39,10 @@ report where its import time goes:
 
 --cold evicts the page cache of every file under the frozen roots and of
 the blobs (posix_fadvise DONTNEED, no root needed) before each run: data
-read from disk, file-system metadata still cached.
+read from disk, file-system metadata still cached. --drop-caches (root)
+drops every cache before each run: the interpreter's own files, directory
+entries and inodes are read from disk too (a cold boot's start-up).
+--extra-blob LABEL=PATH adds a blob to compare (e.g. frozen with --profile).
 """
 import argparse
 import json
@@ -59,6 +62,7 @@ WORKLOADS = os.environ.get("OXPACK_WORKLOADS", "/work/shared/workloads")
 FILE_CALLS = {"openat", "open", "newfstatat", "fstatat64", "stat", "lstat", "statx", "access", "faccessat",
               "faccessat2", "getdents64", "readlink", "readlinkat", "getcwd"}
 MARK = "/oxpack-import-ratio-mark"
+VERIFY = None  # install(verify=...) for blob modes (--verify)
 
 CHILD = r"""
 import sys, time
@@ -70,7 +74,9 @@ if mode not in ('fs', 'limit', 'record'):
     spec = m.ModuleSpec('oxpack_runtime', loader, origin=ext)
     rt = loader.create_module(spec); loader.exec_module(rt)
     sys.modules['oxpack_runtime'] = rt
-    rt.install(blob, stale='ignore')
+    import os
+    verify = os.environ.get('OXPACK_BENCH_VERIFY')
+    rt.install(blob, stale='ignore', **({'verify': verify} if verify else {}))
 import warnings
 warnings.simplefilter('ignore')
 
@@ -193,6 +199,11 @@ if mode == 'record':
     with open(table, 'wb') as f:
         pickle.dump(rows, f)
 out.update(import_s=t1 - t0, cpu_s=c1 - c0, modules=len(sys.modules))
+try:  # bytes this process made the kernel read from storage (cold runs)
+    with open('/proc/self/io') as f:
+        out['read_bytes'] = int(dict(l.split(': ') for l in f.read().splitlines())['read_bytes'])
+except (OSError, KeyError, ValueError):
+    pass
 sys.stdout.write(repr(out) + '\n')
 """.replace("MARK", repr(MARK))
 
@@ -211,6 +222,12 @@ def evict(paths):
                 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
             finally:
                 os.close(fd)
+
+
+def drop_caches():
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
 
 
 def freeze(python, out, compress):
@@ -234,6 +251,8 @@ def runtime_in(directory):
 def child(python, mode, ext, blob, workload, table="", wrap=()):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "OXPACK_"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if VERIFY:
+        env["OXPACK_BENCH_VERIFY"] = VERIFY
     t0 = time.perf_counter()
     r = subprocess.run([*wrap, python, "-c", CHILD, mode, ext, blob, workload, table], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, universal_newlines=True, env=env, cwd=tempfile.gettempdir())
@@ -279,12 +298,21 @@ def main():
     ap.add_argument("--no-zstd", action="store_true", help="leave out the zstd blob")
     ap.add_argument("--compare-runtime", action="append", default=[], metavar="LABEL=DIR",
                     help="also serve the stored blob with the oxpack_runtime in DIR (repeatable)")
+    ap.add_argument("--extra-blob", action="append", default=[], metavar="LABEL=PATH",
+                    help="also serve this blob (e.g. one frozen with --profile) as mode blob:LABEL (repeatable)")
+    ap.add_argument("--drop-caches", action="store_true",
+                    help="echo 3 > /proc/sys/vm/drop_caches before each run (root): everything read from disk, "
+                         "file-system metadata included")
+    ap.add_argument("--verify", default=None, choices=["index", "once", "header"],
+                    help="install(verify=...) for the blob modes (default: the runtime's default)")
     ap.add_argument("--phases", metavar="DIR", help="a profile build's runtime directory: report phase timers")
     ap.add_argument("--workload", action="append", choices=["real-set", "stdlib"], help="default: both")
     ap.add_argument("--no-strace", action="store_true")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--cold", action="store_true", help="evict the page cache of roots and blobs before each run")
     args = ap.parse_args()
+    global VERIFY
+    VERIFY = args.verify
 
     info = json.loads(subprocess.run([args.python, "-c", "import sys, json; print(json.dumps([sys.executable, "
                                       "sys.implementation.cache_tag, sys.version.split()[0]]))"],
@@ -301,6 +329,10 @@ def main():
         label, _, directory = spec.partition("=")
         exts["blob@" + label] = runtime_in(directory)
         blobs["blob@" + label] = blobs["blob"]
+    for spec in args.extra_blob:
+        label, _, path = spec.partition("=")
+        exts["blob:" + label] = ext
+        blobs["blob:" + label] = os.path.abspath(path)
     roots = json.loads(subprocess.run([python, "-c", "import sys, json, importlib.machinery as m\n"
                                        "l = m.ExtensionFileLoader('oxpack_runtime', sys.argv[1])\n"
                                        "s = m.ModuleSpec('oxpack_runtime', l, origin=sys.argv[1])\n"
@@ -330,18 +362,22 @@ def main():
             for m in order:
                 if args.cold:
                     evict(roots + list(set(blobs.values())))
+                if args.drop_caches:
+                    drop_caches()
                 results[w][m].append(child(python, m, exts.get(m, ""), blobs.get(m, ""), path, tables[w]))
             if args.phases:
                 if args.cold:
                     evict(roots + list(set(blobs.values())))
                 phases[w].append(child(python, "blob-phases", runtime_in(args.phases), blobs["blob"], path, tables[w]))
-    report = {"python": python, "version": version, "rounds": args.rounds, "cold": args.cold, "workloads": {}}
+    report = {"python": python, "version": version, "rounds": args.rounds, "cold": args.cold,
+              "drop_caches": args.drop_caches, "workloads": {}}
     for w, path in workloads.items():
         rep = {}
         for m in modes:
             runs = results[w][m]
             r = {"import_s": stats([x["import_s"] for x in runs]), "cpu_s": statistics.median(x["cpu_s"] for x in runs),
-                 "wall_s": statistics.median(x["wall_s"] for x in runs), "modules": runs[-1]["modules"]}
+                 "wall_s": statistics.median(x["wall_s"] for x in runs), "modules": runs[-1]["modules"],
+                 "read_mb": statistics.median(x.get("read_bytes", 0) for x in runs) / 1e6}
             if m == "limit":
                 r["limit_s"] = stats([x["limit_s"] for x in runs])
                 r["unmarshal_s"] = statistics.median(x["unmarshal_s"] for x in runs)
@@ -372,20 +408,21 @@ def main():
         print(json.dumps(report, indent=2))
         return
     print("%s %s, %d rounds, medians [min-max] (fresh process each run, modes interleaved%s)" %
-          (python, version, args.rounds, ", page cache of roots and blobs evicted before each run" if args.cold else ""))
+          (python, version, args.rounds, ", page cache of roots and blobs evicted before each run" if args.cold else
+           ", all caches dropped before each run" if args.drop_caches else ""))
     for w, rep in report["workloads"].items():
         print("\n%s (%d modules in sys.modules)" % (w, rep["fs"]["modules"]))
-        print("  %-12s %24s %7s %7s %8s %7s %8s %9s %8s %9s %9s" % (
+        print("  %-12s %24s %7s %7s %8s %7s %8s %9s %8s %8s %9s %9s" % (
             "mode", "import ms [min-max]", "ratio", "min r", "cpu ms", "ratio", "vs limit", "wall ms", "2nd ms",
-            "syscalls", "fs calls"))
+            "read MB", "syscalls", "fs calls"))
         for m in modes:
             r = rep[m]
             s = r["limit_s"] if m == "limit" else r["import_s"]
             ratio = lambda k: "%.2fx" % r[k] if k in r else ""
-            print("  %-12s %8.1f [%6.1f-%6.1f] %7s %7s %8.1f %7s %8s %9.1f %8s %9s %9s" % (
+            print("  %-12s %8.1f [%6.1f-%6.1f] %7s %7s %8.1f %7s %8s %9.1f %8s %8.1f %9s %9s" % (
                 m, s["median"] * 1e3, s["min"] * 1e3, s["max"] * 1e3, ratio("ratio"), ratio("ratio_min"),
                 r["cpu_s"] * 1e3, ratio("ratio_cpu"), ratio("vs_limit"), r["wall_s"] * 1e3,
-                "%.1f" % (r["second_s"] * 1e3) if "second_s" in r else "",
+                "%.1f" % (r["second_s"] * 1e3) if "second_s" in r else "", r["read_mb"],
                 r.get("syscalls", ""), "%s/%s" % (r["file_syscalls_workload"], r["file_syscalls"])
                 if "file_syscalls" in r else ""))
         lim = rep["limit"]
