@@ -133,22 +133,24 @@ namespace {
 // there (MADV_RANDOM, see install): payloads are asked for before they are
 // read, so a cold cache costs one I/O per window instead of a fault per page.
 // The window follows the reads: a payload inside the last window costs
-// nothing (no system call: a warm cache pays nothing either); one right
+// nothing (no system call, so a warm cache pays almost nothing); one right
 // after it doubles the window (a start-up reading a profile-ordered blob in
-// order gets large sequential reads); anywhere else starts over with just
-// that payload (a scattered layout reads no neighbours it does not need).
+// order gets large sequential reads); anywhere else starts over with
+// 128 KiB from that payload on (its neighbours in the blob, modules of the
+// same package, come along: measured faster cold than the payload alone or
+// the kernel's read-around, see docs/import-profile.md).
 void prefetch(BlobContext& ctx, const format::Entry& e) {
     auto stored = ctx.blob.stored_bytes(e);
     if (!stored || stored->empty()) return;
     static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    constexpr uintptr_t kMaxWindow = 4u << 20;
+    constexpr uintptr_t kMinWindow = 128u << 10, kMaxWindow = 4u << 20;
     uintptr_t start = reinterpret_cast<uintptr_t>(stored->data());
     uintptr_t end = start + stored->size();
     if (start >= ctx.ra_start && end <= ctx.ra_end) return;
     bool sequential = start >= ctx.ra_start && start <= ctx.ra_end + page;
     uintptr_t from = start & ~(page - 1);
-    uintptr_t want = end - from;
-    if (sequential) want = std::max(want, std::min<uintptr_t>(std::max<uintptr_t>(ctx.ra_end - ctx.ra_start, page) * 2, kMaxWindow));
+    uintptr_t want = std::max<uintptr_t>(end - from, kMinWindow);
+    if (sequential) want = std::max(want, std::min<uintptr_t>((ctx.ra_end - ctx.ra_start) * 2, kMaxWindow));
     auto bytes = ctx.blob.bytes();
     uintptr_t file_end = reinterpret_cast<uintptr_t>(bytes.data() + bytes.size());
     uintptr_t to = std::min(((from + want + page - 1) & ~(page - 1)), file_end);
