@@ -323,7 +323,8 @@ def main():
     ext = runtime_in(os.path.join(BUILD, "python", tag))
     work = os.path.join(BUILD, "bench")
     os.makedirs(work, exist_ok=True)
-    blobs = {"blob": args.env_blob or freeze(python, os.path.join(work, "env-%s.oxr" % tag), "none")}
+    blobs = {"blob": os.path.abspath(args.env_blob) if args.env_blob else
+             freeze(python, os.path.join(work, "env-%s.oxr" % tag), "none")}
     if not args.no_zstd:
         blobs["blob-zstd"] = freeze(python, os.path.join(work, "env-%s-zstd.oxr" % tag), "zstd:3")
     exts = {"blob": ext, "blob-zstd": ext}
