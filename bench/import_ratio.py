@@ -28,7 +28,10 @@ workload run again in the same process, all modules loaded (what the
 workload does besides importing: boto3's Session().client() reads JSON).
 Ratios are fs / mode; "vs limit" is mode / limit. strace counts syscalls of
 one run per mode: all of them, file-system ones, and file-system ones
-between the workload's start and end.
+between the workload's start and end ("fs calls": window/all); for the blob
+modes, with stack traces, the ones the runtime itself made (loading
+extension modules, or anything else) as against those of CPython's
+PathFinder for names the blob does not hold and of the modules' own code.
 
 --phases DIR: also run the stored blob with a runtime built with
 -DOXPACK_RUNTIME_PROFILE=ON in DIR (phase timers; not in the ratios) and
@@ -45,7 +48,8 @@ drops every cache before each run: the interpreter's own files, directory
 entries and inodes are read from disk too (a cold boot's start-up).
 --extra-blob LABEL=PATH adds a blob to compare (e.g. frozen with --profile).
 
---callgrind also counts, under valgrind, the instructions one import of an
+--callgrind also counts, under valgrind, the user-space instructions of each
+workload's first pass in each mode (the limit aside), and those one import of an
 empty module costs (2,000 of them in 40 packages, frozen into a blob):
 the file-system importer against each runtime, split into the runtime's
 find_spec, create_module, exec_module (less unmarshal) and unmarshal; the
@@ -173,6 +177,7 @@ if mode == 'limit':
     c1 = time.process_time()
     out.update(limit_s=totals['limit'], unmarshal_s=totals['unmarshal'], replayed=totals['loaded'])
 else:
+    before = len(sys.modules)
     mark('start')
     c0 = time.process_time()
     t0 = time.perf_counter()
@@ -180,6 +185,7 @@ else:
     t1 = time.perf_counter()
     c1 = time.process_time()
     mark('end')
+    out['new_modules'] = len(sys.modules) - before
     import os
     if not os.environ.get('OXPACK_BENCH_ONE_PASS'):
         run_workload()
@@ -275,25 +281,52 @@ def child(python, mode, ext, blob, workload, table="", wrap=()):
 
 
 def strace_counts(python, mode, ext, blob, workload, table):
-    """(all syscalls, file-system ones, file-system ones between the workload's start and end marks)."""
+    """strace of one run: (all syscalls, file-system ones, file-system ones
+    between the workload's start and end marks, and of those the ones the
+    runtime made (a call whose innermost oxpack_runtime stack frame is not a
+    module body's exec: loading an extension module, whose dlopen() opens
+    and reads the file, or anything else the loader does), split into
+    extension loading and the rest, and the modules the workload added)."""
     with tempfile.NamedTemporaryFile("r", suffix=".strace") as f:
-        child(python, mode, ext, blob, workload, table, wrap=("strace", "-f", "-qq", "-o", f.name))
-        total = files = window = 0
-        inside = False
-        for line in f:
-            if MARK + "-start" in line:
-                inside = True
-            elif MARK + "-end" in line:
-                inside = False
-            name = line.split("(", 1)[0].split()[-1] if "(" in line else ""
-            if not name or line.startswith("+++") or "resumed>" in line.split("(", 1)[0]:
-                continue
-            total += 1
-            if name in FILE_CALLS or name in ("read", "pread64", "fstat", "lseek"):
-                files += 1
-                if inside and MARK not in line:
-                    window += 1
-        return total, files, window
+        opts = ["-k"] if mode != "fs" else []
+        out = child(python, mode, ext, blob, workload, table, wrap=("strace", "-f", "-qq", *opts, "-o", f.name))
+        text = f.read()
+    total = files = window = runtime = runtime_ext = 0
+    inside = False
+    calls = []
+    for line in text.splitlines():
+        if line.startswith(" > "):
+            if calls:
+                calls[-1][1].append(line)
+        else:
+            calls.append((line, []))
+    for line, stack in calls:
+        if MARK + "-start" in line:
+            inside = True
+        elif MARK + "-end" in line:
+            inside = False
+        name = line.split("(", 1)[0].split()[-1] if "(" in line else ""
+        if not name or line.startswith("+++") or "resumed>" in line.split("(", 1)[0]:
+            continue
+        total += 1
+        if name not in FILE_CALLS and name not in ("read", "pread64", "fstat", "lseek"):
+            continue
+        files += 1
+        if not inside or MARK in line:
+            continue
+        window += 1
+        frames = [fr for fr in stack if "oxpack_runtime" in fr]
+        if not frames:
+            continue
+        fn = frames[0].split(".so(", 1)[-1]
+        if "loader_exec_module" in fn.split("(anonymous namespace)::")[-1].split("(")[0]:
+            continue  # the module's own code
+        runtime += 1
+        if any("create_extension" in fr or "load_from" in fr for fr in frames):
+            runtime_ext += 1
+    return {"syscalls": total, "file_syscalls": files, "file_syscalls_workload": window,
+            "runtime_file_syscalls": runtime, "runtime_ext_file_syscalls": runtime_ext,
+            "new_modules": out.get("new_modules", 0)}
 
 
 MICRO_CHILD = r"""
@@ -348,6 +381,31 @@ def callgrind(python, args, out):
                 return int(line.split()[0].replace(",", ""))
         return 0
     return total, incl
+
+
+def workload_instructions(python, workloads, modes, exts, blobs, tables):
+    """User-space instructions of each workload's first pass under each mode
+    (callgrind), less a run of an empty workload in the same mode."""
+    out = {}
+    env = dict(os.environ, OXPACK_BENCH_ONE_PASS="1")
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = os.path.join(tmp, "empty.py")
+        open(empty, "w").close()
+        for w, path in workloads.items():
+            for m in modes:
+                counts = []
+                for wl in (empty, path):
+                    f = os.path.join(tmp, "cg")
+                    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + f, python, "-c",
+                                        CHILD, m, exts.get(m, ""), blobs.get(m, ""), wl, tables[w]],
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                                       env=env, cwd=tempfile.gettempdir())
+                    if r.returncode != 0:
+                        sys.exit("callgrind %s/%s failed: %s" % (m, w, r.stderr[-2000:]))
+                    counts.append(int(next(l for l in r.stderr.splitlines() if "I   refs:" in l)
+                                      .split(":")[1].replace(",", "")))
+                out.setdefault(w, {})[m] = counts[1] - counts[0]
+    return out
 
 
 def micro_instructions(python, exts):
@@ -483,8 +541,7 @@ def main():
             else:
                 r["second_s"] = statistics.median(x["second_s"] for x in runs)
             if not args.no_strace and m != "limit":
-                r["syscalls"], r["file_syscalls"], r["file_syscalls_workload"] = strace_counts(
-                    python, m, exts.get(m, ""), blobs.get(m, ""), path, tables[w])
+                r.update(strace_counts(python, m, exts.get(m, ""), blobs.get(m, ""), path, tables[w]))
             rep[m] = r
         fs, limit = rep["fs"]["import_s"]["median"], rep["limit"]["limit_s"]["median"]
         for m in modes:
@@ -505,6 +562,8 @@ def main():
     if args.callgrind:
         runtimes = {m: exts[m] for m in exts if m == "blob" or m.startswith("blob@")}
         report["micro"] = micro_instructions(python, runtimes)
+        report["instructions"] = workload_instructions(python, workloads, [m for m in modes if m != "limit"], exts,
+                                                       blobs, tables)
     if args.json:
         print(json.dumps(report, indent=2))
         return
@@ -526,6 +585,15 @@ def main():
                 "%.1f" % (r["second_s"] * 1e3) if "second_s" in r else "", r["read_mb"],
                 r.get("syscalls", ""), "%s/%s" % (r["file_syscalls_workload"], r["file_syscalls"])
                 if "file_syscalls" in r else ""))
+        for m in modes:
+            r = rep[m]
+            if m.startswith("blob") and "runtime_file_syscalls" in r:
+                print("  %-12s file-system calls the runtime made while %d modules loaded: %d (%.3f per module), "
+                      "%d of them loading extension modules (dlopen); %d by the rest of the import system and the "
+                      "modules' own code" % (m, r["new_modules"], r["runtime_file_syscalls"],
+                                             r["runtime_file_syscalls"] / max(1, r["new_modules"]),
+                                             r["runtime_ext_file_syscalls"],
+                                             r["file_syscalls_workload"] - r["runtime_file_syscalls"]))
         lim = rep["limit"]
         print("  limit = marshal.loads + exec of %d modules served from memory, each less its nested imports "
               "(unmarshal %.1f ms); that run took %.1f ms in all" % (
@@ -538,6 +606,10 @@ def main():
                 print("    %-16s %8.2f ms %7d calls %7.2f us/call" % (n, sec * 1e3, count, sec * 1e6 / max(count, 1)))
     if "micro" in report:
         print_micro(report["micro"])
+    for w, by_mode in report.get("instructions", {}).items():
+        print("\n%s: user-space instructions of the workload's first pass (callgrind, less an empty workload)" % w)
+        for m, n in by_mode.items():
+            print("  %-12s %14d  %6.2fx fewer than fs" % (m, n, by_mode["fs"] / n))
 
 
 def print_micro(micro):
