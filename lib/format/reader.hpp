@@ -144,6 +144,11 @@ public:
     const Header& header() const { return header_; }
     uint32_t entry_count() const { return header_.entry_count; }
     std::span<const unsigned char> bytes() const { return {data_, size_}; }
+    // The file's identity when it was mapped (zeros for from_memory()).
+    const FileIdentity& file_identity() const { return file_.identity(); }
+    // Whether the index region matches the header's index checksum (what
+    // open() checks unless told not to).
+    bool index_checksum_ok() const;
 
     // Decodes entry i (i < entry_count()), checking every offset it holds.
     Result<Entry> entry(uint32_t i) const;

@@ -1,6 +1,7 @@
 // Entry assembly: per module, which of source / bytecode levels / extension
 // go into the blob, then reading, compiling and writing.
 #include "freeze/freezer.hpp"
+#include "freeze/layout.hpp"
 
 #include <array>
 #include <atomic>
@@ -219,7 +220,10 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         }
     }
 
-    // 5. The blob.
+    // 5. The blob; payloads laid out by layout.hpp.
+    std::vector<std::string> root_paths;
+    for (const auto& r : scan.roots) root_paths.push_back(r.path);
+    result.stats.profiled_entries = order_payloads(entries, root_paths, opt.profile, opt.origin).profiled_entries;
     format::BlobInfo info;
     info.target = py.target;
     info.oxpack_version = OXPACK_VERSION;

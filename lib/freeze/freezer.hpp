@@ -15,6 +15,7 @@
 #include "format/layout.hpp"
 #include "format/writer.hpp"
 #include "freeze/frame_arena.hpp"
+#include "freeze/profile.hpp"
 #include "scan/interpreter.hpp"
 #include "scan/report.hpp"
 #include "scan/scanner.hpp"
@@ -31,6 +32,7 @@ struct FreezeOptions {
     std::optional<uint64_t> created;  // SOURCE_DATE_EPOCH
     unsigned threads = 0;             // 0: one per core
     core::Progress* progress = nullptr;
+    std::vector<ProfileEvent> profile;  // a start-up profile: its payloads first (layout.hpp)
 };
 
 struct FreezeStats {
@@ -39,6 +41,7 @@ struct FreezeStats {
     uint64_t bytecode_reused = 0, bytecode_compiled = 0;
     uint64_t compile_errors = 0;
     uint64_t blob_bytes = 0;
+    uint64_t profiled_entries = 0;  // entries the start-up profile placed first
     double read_seconds = 0, compile_seconds = 0, build_seconds = 0;  // wall clock per phase
 };
 

@@ -44,8 +44,8 @@ void apply_filters(ScanResult& result, const ScanOptions& options) {
         const ScanRoot& root = result.roots[it.root];
         if (!root.stdlib && !globs) continue;  // no rule can apply
         auto prefixes = module_prefixes(it);
-        auto matches = [&](const std::vector<std::string>& globs) {
-            for (const auto& g : globs) {
+        auto matches = [&](const std::vector<std::string>& patterns) {
+            for (const auto& g : patterns) {
                 if (glob_match(g, it.path) || glob_match(g, it.key)) return true;
                 for (const auto& p : prefixes)
                     if (glob_match(g, p)) return true;

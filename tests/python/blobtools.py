@@ -251,7 +251,7 @@ def env_with_runtime(extra=None, runtime_dir=RUNTIME_DIR):
     env = dict(os.environ)
     env["PYTHONPATH"] = runtime_dir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    for k in ("OXPACK_BLOB", "OXPACK_ORIGIN", "OXPACK_STALE"):
+    for k in ("OXPACK_BLOB", "OXPACK_ORIGIN", "OXPACK_STALE", "OXPACK_VERIFY"):
         env.pop(k, None)
     if extra:
         env.update(extra)

@@ -4,27 +4,71 @@ import os
 import shutil
 import sys
 
+import pytest
+
 import blobtools
 from blobtools import run_py, run_json
 
 
-def test_install_registers_before_pathfinder_after_builtin_and_frozen(tree):
-    blob = tree.files({"hello.py": "X = 1\n"}).build()
+def test_install_registers_before_pathfinder_builtin_and_frozen_keep_precedence(tree):
+    # The finder goes ahead of the builtin and frozen importers (it saves two
+    # Python-level find_spec calls per import) but steps aside for their
+    # modules: a blob holding modules named like a builtin (itertools) and a
+    # frozen one (zipimport, frozen on every version) does not shadow them.
+    blob = tree.files({"hello.py": "X = 1\n", "itertools.py": "FROM_BLOB = 1\n",
+                       "zipimport.py": "FROM_BLOB = 1\n"}).build()
     r = run_json("""
-        import sys, json, oxpack_runtime
+        import sys, json, oxpack_runtime, importlib.machinery as m
+        before = list(sys.meta_path)
         f = oxpack_runtime.install(sys.argv[1])
         names = [getattr(x, '__name__', type(x).__name__) for x in sys.meta_path]
-        import hello
+        import hello, itertools
+        del sys.modules['zipimport']
+        import zipimport
         print(json.dumps({"order": names, "f_index": sys.meta_path.index(f),
-                          "pf_index": sys.meta_path.index(__import__('importlib.machinery').machinery.PathFinder),
+                          "bi_index": sys.meta_path.index(m.BuiltinImporter),
+                          "fr_index": sys.meta_path.index(m.FrozenImporter),
+                          "pf_index": sys.meta_path.index(m.PathFinder),
+                          "others_in_order": [x for x in sys.meta_path if x is not f] == before,
+                          "first_non_builtin_before_f": all(x in (m.BuiltinImporter, m.FrozenImporter) or
+                                                            sys.meta_path.index(x) < sys.meta_path.index(f)
+                                                            for x in before[:before.index(m.PathFinder)]),
+                          "itertools": itertools.__spec__.origin, "it_blob": hasattr(itertools, "FROM_BLOB"),
+                          "zipimport": zipimport.__spec__.origin, "zi_blob": hasattr(zipimport, "FROM_BLOB"),
+                          "hello": type(hello.__loader__).__name__,
                           "hook0": sys.path_hooks[0] == f.path_hook, "loader": type(hello.__loader__).__name__,
                           "same": oxpack_runtime.install(sys.argv[1]) is f, "installed": len(oxpack_runtime.installed())}))
     """, blob)
-    order = r["order"]
-    assert order.index("BuiltinImporter") < r["f_index"] and order.index("FrozenImporter") < r["f_index"]
-    assert r["f_index"] == r["pf_index"] - 1
+    assert r["f_index"] < r["bi_index"] < r["pf_index"] and r["f_index"] < r["fr_index"] < r["pf_index"]
+    assert r["others_in_order"] and r["first_non_builtin_before_f"]
+    assert r["itertools"] == "built-in" and not r["it_blob"]
+    assert r["zipimport"] == "frozen" and not r["zi_blob"]
     assert r["hook0"] and r["loader"] == "Loader"
     assert r["same"] and r["installed"] == 1
+
+
+def test_install_stays_behind_other_finders(tree):
+    # Finders someone placed before PathFinder keep precedence over the blob,
+    # wherever they sit; blobs installed later go after blobs installed earlier.
+    blob = tree.files({"hello.py": "X = 1\n"}).build()
+    other = tree.files({"other.py": "Y = 1\n"}).build(name="other.oxr")
+    r = run_json("""
+        import sys, json, oxpack_runtime, importlib.machinery as m
+        class Front:
+            @staticmethod
+            def find_spec(name, path=None, target=None):
+                return None
+        class Middle(Front):
+            pass
+        sys.meta_path.insert(0, Front)
+        sys.meta_path.insert(sys.meta_path.index(m.PathFinder), Middle)
+        f = oxpack_runtime.install(sys.argv[1])
+        g = oxpack_runtime.install(sys.argv[2])
+        mp = sys.meta_path
+        print(json.dumps({"front": mp.index(Front), "middle": mp.index(Middle), "f": mp.index(f), "g": mp.index(g),
+                          "pf": mp.index(m.PathFinder)}))
+    """, blob, other)
+    assert r["front"] < r["middle"] < r["f"] < r["g"] < r["pf"]
 
 
 def test_install_prints_nothing(tree):
@@ -93,6 +137,67 @@ def test_damaged_blobs_are_refused_cleanly(tree, tmp_path):
     assert "text-mode" in r[paths[1]] or "newline" in r[paths[1]]
     assert "not an oxpack blob" in r[paths[2]]
     assert "checksum" in r[paths[3]]
+
+
+def test_verify_modes(tree, tmp_path):
+    """install(verify=): 'index' checks the index checksum every time, 'once'
+    the first time a file (as it is now) is installed, 'header' never; a
+    file changed after passing is checked again."""
+    blob = tree.files({"m.py": "A = 1\n", "pkg/__init__.py": "", "pkg/sub.py": "B = 2\n"}).build()
+    data = open(blob, "rb").read()
+    damaged = tmp_path / "damaged.oxr"
+    damaged.write_bytes(data[:140] + bytes([data[140] ^ 0xFF]) + data[141:])
+    cache = tmp_path / "cache"
+    code = """
+        import sys, json, oxpack_runtime
+        try:
+            f = oxpack_runtime.install(sys.argv[1], verify=sys.argv[2])
+        except oxpack_runtime.BlobError as e:
+            print(json.dumps({"refused": str(e)}))
+            sys.exit()
+        out = {"installed": True}
+        try:
+            import m, pkg.sub
+            out["imported"] = [m.A, pkg.sub.B]
+        except ImportError as e:
+            out["import_error"] = repr(e)
+        print(json.dumps(out))
+    """
+    env = {"OXPACK_CACHE_DIR": str(cache)}
+    records = lambda: sorted(os.listdir(cache / "verified")) if (cache / "verified").exists() else []
+
+    for mode in ("index", "once"):
+        r = run_json(code, str(damaged), mode, env=env)
+        assert "index checksum" in r.get("refused", "") and str(damaged) in r["refused"], (mode, r)
+    assert records() == []  # a failed check is never remembered
+    r = run_json(code, str(damaged), "header", env=env)  # no index check: bounds checks only
+    assert r.get("installed") and ("imported" in r or "import_error" in r)
+
+    assert run_json(code, blob, "once", env=env) == {"installed": True, "imported": [1, 2]}
+    first = records()
+    assert len(first) == 1
+    assert run_json(code, blob, "once", env=env) == {"installed": True, "imported": [1, 2]}
+    assert records() == first
+    # Damage in place, modification time put back: the change time moved,
+    # so the record no longer matches and the check runs (and refuses).
+    st = os.stat(blob)
+    with open(blob, "r+b") as f:
+        f.seek(140)
+        f.write(bytes([data[140] ^ 0xFF]))
+    os.utime(blob, ns=(st.st_atime_ns, st.st_mtime_ns))
+    r = run_json(code, blob, "once", env=env)
+    assert "index checksum" in r.get("refused", ""), r
+    # From the environment (the .pth hook, oxpack run).
+    r = run_py("""
+        import oxpack_runtime
+        print(len(oxpack_runtime.activate_from_env()))
+    """, env=dict(env, OXPACK_BLOB=blob, OXPACK_VERIFY="index"))
+    assert r.stdout.strip() == "0" and "index checksum" in r.stderr
+    r = run_py("""
+        import oxpack_runtime
+        oxpack_runtime.install(__import__('sys').argv[1], verify='sometimes')
+    """, blob, check=False)
+    assert r.returncode != 0 and "verify must be" in r.stderr
 
 
 def test_payload_checksum_failure_raises_import_error_naming_blob_and_entry(tree, tmp_path):
@@ -193,9 +298,12 @@ def test_bad_arguments(tree):
     assert len(r) == 3 and "origin" in r[0] and "stale" in r[1]
 
 
-def test_random_damage_never_crashes(tree, tmp_path):
+@pytest.mark.parametrize("verify", ["index", "header"])
+def test_random_damage_never_crashes(tree, tmp_path, verify):
     """Bytes flipped anywhere in a blob: install refuses it or the damaged
-    payload raises BlobError when used; the interpreter never crashes."""
+    payload raises BlobError when used; the interpreter never crashes. With
+    verify='header' (no index checksum) damaged index records may also make
+    imports fail otherwise or serve wrong names, never crash."""
     import random
     files = {"m%d.py" % i: "VALUE = %d\n" % i + "# padding\n" * i for i in range(30)}
     files.update({"pkg/__init__.py": "", "pkg/data.txt": "resource\n"})
@@ -214,9 +322,10 @@ def test_random_damage_never_crashes(tree, tmp_path):
     r = run_json("""
         import sys, json, importlib, importlib.resources, oxpack_runtime
         outcome = {"refused": 0, "import_errors": 0, "clean": 0, "other": []}
-        for p in sys.argv[1:]:
+        VERIFY = sys.argv[1]
+        for p in sys.argv[2:]:
             try:
-                f = oxpack_runtime.install(p)
+                f = oxpack_runtime.install(p, verify=VERIFY)
             except oxpack_runtime.BlobError:
                 outcome["refused"] += 1
                 continue
@@ -227,18 +336,20 @@ def test_random_damage_never_crashes(tree, tmp_path):
                     importlib.import_module(name)
                 except ImportError as e:
                     failed = True
-                    if not isinstance(e, oxpack_runtime.BlobError):
+                    if not isinstance(e, oxpack_runtime.BlobError) and VERIFY == "index":
                         outcome["other"].append(repr(e))
                 except Exception as e:  # a flipped byte inside a valid-checksum payload cannot happen
-                    outcome["other"].append(repr(e))
+                    if VERIFY == "index":
+                        outcome["other"].append(repr(e))
+                    failed = True
             try:
                 f.get_data(f.path + "/pkg/data.txt")
-            except ImportError:
+            except (ImportError, OSError) if VERIFY == "header" else ImportError:
                 failed = True
             outcome["import_errors" if failed else "clean"] += 1
             f.uninstall()
         print(json.dumps(outcome))
-    """, *paths)
+    """, verify, *paths)
     assert r["other"] == []
     assert r["refused"] + r["import_errors"] + r["clean"] == len(paths)
     assert r["refused"] > 0 and r["import_errors"] > 0

@@ -12,6 +12,7 @@
 #include "core/progress.hpp"
 #include "freeze/freezer.hpp"
 #include "output.hpp"
+#include "profile_options.hpp"
 #include "scan_options.hpp"
 
 namespace oxpack::cli {
@@ -65,6 +66,7 @@ std::optional<uint64_t> source_date_epoch() {
 Action setup_freeze(CLI::App& app) {
     struct Opts {
         ScanArgs scan;
+        ProfileArgs profile;
         std::string out;
         std::string compress = "none";
         std::string origin = "original";
@@ -84,6 +86,7 @@ Action setup_freeze(CLI::App& app) {
     app.add_flag("--strict", o->strict, "Fail (exit 3) if a source does not compile, instead of reporting it");
     app.add_option("--origin", o->origin, "Default __file__ mode at run time: original or blob")
         ->check(CLI::IsMember({"original", "blob"}));
+    add_profile_options(app, o->profile);
     app.add_flag("--json", o->json, "Print a JSON summary on stdout");
     app.add_flag("--no-progress", o->no_progress, "No progress bar even on a terminal");
     return [o] {
@@ -132,6 +135,7 @@ Action setup_freeze(CLI::App& app) {
                         {"bytecode_reused", s.bytecode_reused},
                         {"bytecode_compiled", s.bytecode_compiled},
                         {"compile_errors", s.compile_errors},
+                        {"profiled_entries", s.profiled_entries},
                         {"shadowed", r.shadowed.size()},
                         {"skipped", report.skipped_count()},
                         {"excluded", r.stats.excluded_files},

@@ -13,6 +13,8 @@ std::span<const Command> commands() {
          "  oxpack freeze -o app.oxr                      # python3's sys.path: stdlib + site-packages\n"
          "  oxpack freeze site-packages --python python3.12 --compress zstd:9 -o app.oxr\n"
          "  oxpack freeze wheels/ --exclude '*.tests' --sources drop --optimize 0,2 -o app.oxr\n"
+         "  oxpack freeze --profile 'python3 -m myapp --version' --profile-out app.profile -o app.oxr\n"
+         "  oxpack freeze --profile-from app.profile -o app.oxr   # the same layout again, no run\n"
          "  SOURCE_DATE_EPOCH=0 oxpack freeze -o a.oxr && oxpack verify a.oxr",
          setup_freeze},
         {"diff", "Compare two blobs: entries added, removed, changed",

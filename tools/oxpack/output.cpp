@@ -55,6 +55,7 @@ nlohmann::json entry_json(const format::Entry& e) {
         {"stored_size", e.stored_size},
         {"raw_size", e.raw_size},
         {"checksum", hex64(e.checksum)},
+        {"payload_offset", e.payload_offset},  // within the payload region: the layout (freeze --profile)
     };
     j["root"] = e.root == format::kNoRoot ? nlohmann::json(nullptr) : nlohmann::json(e.root);
     return j;

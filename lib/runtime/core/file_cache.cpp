@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace oxpack::runtime {
@@ -69,23 +70,32 @@ std::string hex16(uint64_t v) {
     return s;
 }
 
-format::Result<std::string> private_cache_base() {
+namespace {
+
+// The cache base, and the directory above it to create first when it came
+// from $XDG_CACHE_HOME or $HOME ("" otherwise).
+std::pair<std::string, std::string> cache_base_and_parent() {
     auto env = [](const char* n) -> std::string {
         const char* v = std::getenv(n);
         return v && *v == '/' ? std::string(v) : std::string();
     };
-    std::string base = env("OXPACK_CACHE_DIR");
+    std::string base = env("OXPACK_CACHE_DIR"), parent;
     if (base.empty()) {
         std::string xdg = env("XDG_CACHE_HOME"), home = env("HOME");
-        std::string parent = !xdg.empty() ? xdg : !home.empty() ? home + "/.cache" : std::string();
-        if (!parent.empty()) {
-            if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) return io(parent, "cannot create");
-            base = parent + "/oxpack";
-        } else {
-            base = "/tmp/oxpack-" + std::to_string(::geteuid());
-        }
+        parent = !xdg.empty() ? xdg : !home.empty() ? home + "/.cache" : std::string();
+        base = !parent.empty() ? parent + "/oxpack" : "/tmp/oxpack-" + std::to_string(::geteuid());
     }
     while (base.size() > 1 && base.back() == '/') base.pop_back();
+    return {base, parent};
+}
+
+}  // namespace
+
+std::string cache_base_path() { return cache_base_and_parent().first; }
+
+format::Result<std::string> private_cache_base() {
+    auto [base, parent] = cache_base_and_parent();
+    if (!parent.empty() && ::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) return io(parent, "cannot create");
     if (auto r = private_dir(base, true); !r) return r.error();
     return base;
 }

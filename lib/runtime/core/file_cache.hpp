@@ -15,6 +15,8 @@ namespace oxpack::runtime {
 // missing; refused unless it is a real directory (not a symlink) owned by
 // the effective user and writable by nobody else.
 format::Result<std::string> private_cache_base();
+// The path private_cache_base() would use, without creating or checking it.
+std::string cache_base_path();
 
 // Creates `dir` and its missing parents below `base` (mode 0700), checking
 // each component as private_cache_base() checks the base.

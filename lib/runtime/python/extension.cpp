@@ -146,17 +146,23 @@ PyObject* create_extension(LoaderObject* l, PyObject* spec, const ModuleChoice& 
     if (auto it = ctx.ext_paths.find(key); it != ctx.ext_paths.end()) return load_from(l, spec, it->second);
 
     if (ctx.origin == format::OriginMode::Original && ext.root < ctx.info.roots.size()) {
+        // The file where it was frozen; only when dlopen() refuses it is it
+        // worth a stat() to tell a missing file (load it from the blob) from
+        // one that does not load (its error stands).
         std::string disk = ctx.location(ext.root, ext.path);
+        PyObject* mod = load_from(l, spec, disk);
+        if (mod != nullptr) {
+            ctx.ext_paths.emplace(key, disk);
+            return mod;
+        }
+        if (!is_dlopen_failure(disk)) return nullptr;
         struct stat sb;
         int rc;
         Py_BEGIN_ALLOW_THREADS
         rc = ::stat(disk.c_str(), &sb);
         Py_END_ALLOW_THREADS
-        if (rc == 0) {
-            PyObject* mod = load_from(l, spec, disk);
-            if (mod != nullptr) ctx.ext_paths.emplace(key, disk);
-            return mod;
-        }
+        if (rc == 0) return nullptr;
+        PyErr_Clear();
     }
 
     format::Payload bytes;

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -128,22 +129,41 @@ void raise_format_error(State* st, const format::Error& e, PyObject* name, PyObj
 
 namespace {
 
-// Asks the kernel for exactly the pages of one payload before they are
-// read: with read-around disabled on the payload region (see install), a
-// cold cache then costs one I/O per payload instead of a fault per page.
-void prefetch(const format::Blob& blob, const format::Entry& e) {
-    auto stored = blob.stored_bytes(e);
+// Read-ahead for the payload region, done here because the kernel's is off
+// there (MADV_RANDOM, see install): payloads are asked for before they are
+// read, so a cold cache costs one I/O per window instead of a fault per page.
+// The window follows the reads: a payload inside the last window costs
+// nothing (no system call, so a warm cache pays almost nothing); one right
+// after it doubles the window (a start-up reading a profile-ordered blob in
+// order gets large sequential reads); anywhere else starts over with
+// 128 KiB from that payload on (its neighbours in the blob, modules of the
+// same package, come along: measured faster cold than the payload alone or
+// the kernel's read-around, see docs/import-profile.md).
+void prefetch(BlobContext& ctx, const format::Entry& e) {
+    auto stored = ctx.blob.stored_bytes(e);
     if (!stored || stored->empty()) return;
     static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    uintptr_t start = reinterpret_cast<uintptr_t>(stored->data()) & ~(page - 1);
-    uintptr_t end = reinterpret_cast<uintptr_t>(stored->data() + stored->size());
-    ::madvise(reinterpret_cast<void*>(start), end - start, MADV_WILLNEED);
+    constexpr uintptr_t kMinWindow = 128u << 10, kMaxWindow = 4u << 20;
+    uintptr_t start = reinterpret_cast<uintptr_t>(stored->data());
+    uintptr_t end = start + stored->size();
+    if (start >= ctx.ra_start && end <= ctx.ra_end) return;
+    bool sequential = start >= ctx.ra_start && start <= ctx.ra_end + page;
+    uintptr_t from = start & ~(page - 1);
+    uintptr_t want = std::max<uintptr_t>(end - from, kMinWindow);
+    if (sequential) want = std::max(want, std::min<uintptr_t>((ctx.ra_end - ctx.ra_start) * 2, kMaxWindow));
+    auto bytes = ctx.blob.bytes();
+    uintptr_t file_end = reinterpret_cast<uintptr_t>(bytes.data() + bytes.size());
+    uintptr_t to = std::min(((from + want + page - 1) & ~(page - 1)), file_end);
+    ::madvise(reinterpret_cast<void*>(from), to - from, MADV_WILLNEED);
+    ctx.ra_start = from;
+    ctx.ra_end = to;
 }
 
 }  // namespace
 
 bool read_payload(FinderObject* f, const format::Entry& e, PyObject* name, format::Payload& out) {
-    prefetch(f->ctx->blob, e);
+    OXPACK_TIMER_START(t0);
+    prefetch(*f->ctx, e);
     // Checksums run at several GB/s: only big or compressed payloads are worth
     // letting other threads run.
     constexpr uint64_t kReleaseAbove = 256 * 1024;
@@ -160,6 +180,7 @@ bool read_payload(FinderObject* f, const format::Entry& e, PyObject* name, forma
         return false;
     }
     out = std::move(*r);
+    OXPACK_TIMER_ADD(state_of(f), Payload, OXPACK_TIMER_ELAPSED(t0));
     return true;
 }
 
@@ -216,16 +237,9 @@ PyObject* make_spec(FinderObject* f, PyObject* name, PyObject* key, PyObject* se
     if (!origin) return nullptr;
     Ref loader = new_loader(f, name, key, origin.get(), c);
     if (!loader) return nullptr;
-    Ref args(PyTuple_Pack(2, name, loader.get()));
-    Ref kw(PyDict_New());
-    if (!args || !kw || PyDict_SetItem(kw.get(), st->s_origin, origin.get()) < 0 ||
-        PyDict_SetItem(kw.get(), st->s_is_package, c.package ? Py_True : Py_False) < 0)
-        return nullptr;
-    Ref spec(PyObject_Call(st->ModuleSpec, args.get(), kw.get()));
-    if (!spec) return nullptr;
-    if (oe && PyObject_SetAttr(spec.get(), st->s_has_location, Py_True) < 0) return nullptr;
+    Ref locations;
     if (c.package) {
-        Ref locations(PyList_New(0));
+        locations = Ref(PyList_New(0));
         if (!locations) return nullptr;
         auto add = [&](uint16_t root, std::string_view dir) {
             Ref s = py::str(ctx.location(root, dir));
@@ -237,9 +251,8 @@ PyObject* make_spec(FinderObject* f, PyObject* name, PyObject* key, PyObject* se
             for (const auto& p : c.portions)
                 if (!add(p.root, p.path)) return nullptr;
         }
-        if (PyObject_SetAttr(spec.get(), st->s_submodule_search_locations, locations.get()) < 0) return nullptr;
     }
-    return spec.release();
+    return new_spec(st, name, loader.get(), origin.get(), oe != nullptr, locations.get());
 }
 
 PyObject* get_data_impl(FinderObject* f, PyObject* path_arg) {
@@ -308,7 +321,22 @@ PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nar
         return PyObject_CallMethod(sup, "find_spec_39", "OOOO", self, a[0], a[1], a[2]);
     }
 #endif
-    return make_spec(as_finder(self), a[0], a[0], a[1]);
+    OXPACK_TIMER_START(t0);
+    Ref spec(make_spec(as_finder(self), a[0], a[0], a[1]));
+    if (spec && spec.get() != Py_None) {
+        // Ahead of the builtin and frozen importers (see install), their
+        // modules stay theirs.
+        int shadowed = shadowed_by_builtin_or_frozen(as_finder(self), a[0], a[1]);
+        if (shadowed < 0) return nullptr;
+        if (shadowed) spec = Ref::borrow(Py_None);
+    }
+#ifdef OXPACK_PROFILE
+    if (State* st = state_of(as_finder(self)); st != nullptr && spec) {
+        if (spec.get() == Py_None) OXPACK_TIMER_ADD(st, FindSpecMiss, OXPACK_TIMER_ELAPSED(t0));
+        else OXPACK_TIMER_ADD(st, FindSpecHit, OXPACK_TIMER_ELAPSED(t0));
+    }
+#endif
+    return spec.release();
 }
 
 // The spec without any version-specific interception (support code).

@@ -5,6 +5,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +44,15 @@ inline PyObject* new_ref(PyObject* p) {
 }
 
 inline PyObject* none() { return new_ref(Py_None); }
+
+// callable(*args) without building a tuple.
+inline PyObject* call(PyObject* callable, std::initializer_list<PyObject*> args) {
+#if PY_VERSION_HEX < 0x03090000
+    return _PyObject_Vectorcall(callable, args.begin(), args.size(), nullptr);
+#else
+    return PyObject_Vectorcall(callable, args.begin(), args.size(), nullptr);
+#endif
+}
 
 // UTF-8 bytes (paths: with surrogateescape) to str.
 inline Ref str(std::string_view s) {

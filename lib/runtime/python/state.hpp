@@ -12,6 +12,7 @@
 #include "format/reader.hpp"
 #include "runtime/core/module_index.hpp"
 #include "runtime/core/path_index.hpp"
+#include "runtime/python/profile.hpp"
 #include "runtime/python/py.hpp"
 
 namespace oxpack::runtime {
@@ -34,6 +35,23 @@ struct State {
     PyObject* fix_co_filename;
     PyObject* decode_source;
     PyObject* PathFinder;
+    PyObject* BuiltinImporter;
+    PyObject* FrozenImporter;
+    PyObject* is_builtin;         // _imp.is_builtin
+    PyObject* find_frozen;        // _imp.find_frozen (3.11+) or _imp.is_frozen
+    PyObject* builtin_names;      // frozenset(sys.builtin_module_names)
+    PyObject* frozen_names;       // frozenset: every name find_frozen may know, or nullptr (unknown: always ask)
+    PyObject* sys;                // the sys module (sys.meta_path, sys.pycache_prefix without PySys_GetObject's C-string lookup)
+    PyObject* s_meta_path;
+    PyObject* s_pycache_prefix;
+    // ModuleSpec's instance layout, learnt from one spec built by its own
+    // __init__ (spec.cpp): attribute names in __init__ order, what each
+    // holds, the template's values. Empty when the layout was not understood
+    // (specs are then built by calling ModuleSpec).
+    PyObject* spec_keys;          // tuple of str, or nullptr
+    PyObject* spec_values;        // tuple, the template's values
+    uint8_t spec_kinds[16];
+    PyObject* cache_tag;          // sys.implementation.cache_tag (str), or nullptr: __cached__ left to importlib
     PyObject* installed;          // list of installed finders, in install order
     PyObject* support;            // the Python helper module, created on first use
     // Interned names.
@@ -47,6 +65,15 @@ struct State {
     PyObject* s_file;
     PyObject* s_exec;
     PyObject* s_dont_inherit;
+    PyObject* s_package_attr;     // "__package__"
+    PyObject* s_loader_attr;      // "__loader__"
+    PyObject* s_path_attr;        // "__path__"
+    PyObject* s_cached_attr;      // "__cached__"
+    PyObject* s_set_fileattr;     // "_set_fileattr"
+    PyObject* s_cached_private;   // "_cached"
+#ifdef OXPACK_PROFILE
+    PhaseTotals phases;
+#endif
     uint32_t magic;  // this interpreter's bytecode magic (first 4 .pyc bytes, LE)
     int optimize;    // sys.flags.optimize
 };
@@ -68,6 +95,7 @@ struct BlobContext {
     std::vector<int> memfds;              // never closed: dlopen matches libraries by path name
     std::string cache_dir;                // extraction directory, created on first use
     std::map<std::string, std::string> ext_paths;  // module key -> file it was loaded from
+    uintptr_t ra_start = 0, ra_end = 0;   // the payload read-ahead window last asked for (finder.cpp prefetch)
 
     explicit BlobContext(format::Blob b) : blob(std::move(b)) {}
     // "<root>/<path>" (original) or "<blob>/<path>" (blob mode).
@@ -109,6 +137,23 @@ void raise_blob_error(State* st, const std::string& message, PyObject* name, PyO
 // Raises BlobError from a format error.
 void raise_format_error(State* st, const format::Error& e, PyObject* name, PyObject* path);
 
+// spec.cpp: learns ModuleSpec's layout (module init). false with an exception set.
+bool init_spec_support(State* st);
+// spec.cpp: ModuleSpec(name, loader, origin=origin) with has_location,
+// submodule_search_locations (nullptr: not a package) and, when known,
+// the cached (.pyc) path set: the object ModuleSpec.__init__ and the
+// attribute setters would build, without running Python code.
+PyObject* new_spec(State* st, PyObject* name, PyObject* loader, PyObject* origin, bool has_location,
+                   PyObject* locations);
+// spec.cpp: the module object importlib's module_from_spec would end with
+// for `spec` (__package__, __loader__, __path__, __file__, __cached__
+// already set, so _init_module_attrs finds them), or None when `spec` is
+// not a plain ModuleSpec served by `loader` (importlib then does it all).
+PyObject* prepared_module(State* st, PyObject* spec, PyObject* loader);
+// spec.cpp: true when the builtin or frozen importer after `f` in
+// sys.meta_path serves `name` (the finder must then step aside); -1 on error.
+int shadowed_by_builtin_or_frozen(FinderObject* f, PyObject* name, PyObject* path);
+
 // Type specs / helpers implemented across the files.
 extern PyType_Spec finder_spec;
 extern PyType_Spec loader_spec;
@@ -131,7 +176,7 @@ PyObject* get_source_impl(FinderObject* f, PyObject* key, const ModuleChoice& c)
 // extension.cpp: create an extension module from the blob.
 PyObject* create_extension(LoaderObject* l, PyObject* spec, const ModuleChoice& c);
 // module.cpp: install() for activate_from_env.
-PyObject* install_impl(PyObject* module, PyObject* path, PyObject* origin, PyObject* stale);
+PyObject* install_impl(PyObject* module, PyObject* path, PyObject* origin, PyObject* stale, PyObject* verify);
 
 // The payload of `e` (checksum-checked, decompressed), with the GIL
 // released for large ones. false with BlobError set on failure.

@@ -1,0 +1,31 @@
+// oxpack freeze's start-up profile options (--profile, --profile-script,
+// --profile-from, --profile-out, --profile-timeout): record or read a
+// profile for freeze::order_payloads (lib/freeze/layout.hpp).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "freeze/profile.hpp"
+#include "scan/interpreter.hpp"
+
+namespace oxpack::cli {
+
+struct ProfileArgs {
+    std::string command;  // --profile CMD (a shell command line)
+    std::string script;   // --profile-script FILE (run by the target interpreter)
+    std::string from;     // --profile-from FILE (a saved profile)
+    std::string out;      // --profile-out FILE (save what was recorded or read)
+    double timeout = 120;
+};
+
+void add_profile_options(CLI::App& app, ProfileArgs& args);
+
+// The profile the arguments ask for (empty without one): records it (a run
+// of the command, reported on stderr) or reads it, and saves it with
+// --profile-out. Throws Failure: Usage, BadInput (the file cannot be read,
+// the run recorded nothing), Io (--profile-out cannot be written).
+std::vector<freeze::ProfileEvent> load_profile(const ProfileArgs& args, const scan::Interpreter& python);
+
+}  // namespace oxpack::cli
