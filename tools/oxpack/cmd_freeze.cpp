@@ -111,6 +111,7 @@ Action setup_freeze(CLI::App& app) {
         scan::ScanResult r = scan::scan_environment(probe, scan_options(o->scan), report);
         const scan::Interpreter& py = probe.get();
         spdlog::info("target: {}", py.describe());
+        fo.profile = load_profile(o->profile, py);
         auto t1 = std::chrono::steady_clock::now();
         freeze::FreezeOutput out = freeze::freeze_scan(py, r, fo, report);
         auto t_write = std::chrono::steady_clock::now();
