@@ -180,14 +180,23 @@ def main():
 
     ins = imp["install"]
     md.append("## `install` cost and memory\n")
-    md.append(f"`oxpack_runtime.install()` of the whole environment's blob ({ins['entries']} entries), first call in a "
-              f"fresh process, file in the page cache: {span(ins['install_s'], 1000, 3)} ms.\n")
+    md.append(f"`oxpack_runtime.install()` of the whole environment's blob ({ins['entries']} entries), in a fresh "
+              "process, file in the page cache, per `verify` mode: `index` (the default: the index checksum, "
+              "over the whole index, on every install), `once` (checked the first time this file is seen, "
+              "by device, inode, size, mtime, ctime and header checksum; a record in the per-user cache), "
+              "`header` (header checksum only; payload checksums are still checked on use).\n")
+    md.append("| verify | install, ms: median (min–max) |\n| --- | --- |")
+    for m, st in ins["install_s"].items():
+        md.append(f"| `{m}` | {span(st, 1000, 3)} |")
+    md.append("")
     rd, ro = ins["maxrss_kb"]["default"], ins["maxrss_kb"]["oxpack"]
     md.append(f"Peak RSS after the real workload: default {rd['median'] / 1024:.1f} MiB, oxpack "
               f"{ro['median'] / 1024:.1f} MiB ({(ro['median'] - rd['median']) / 1024:+.1f} MiB; mapped blob pages "
               "that were touched count as resident, shared with the page cache).\n")
-    goals.append(("install on the whole environment's blob", f"≤ {GOALS['install_ms']} ms",
-                  f"{ins['install_s']['median'] * 1000:.3f} ms", ins["install_s"]["median"] * 1000 <= GOALS["install_ms"]))
+    for m in ("once", "index"):
+        st = ins["install_s"][m]["median"] * 1000
+        goals.append((f"install on the whole environment's blob, verify='{m}'", f"≤ {GOALS['install_ms']} ms",
+                      f"{st:.3f} ms", st <= GOALS["install_ms"]))
 
     if extra["open_lookup"]:
         ol = extra["open_lookup"]
