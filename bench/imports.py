@@ -82,8 +82,11 @@ def driver(py, cfg, strace=None):
     cmd = [py.exe, "-I", "-W", "ignore", str(DRIVER), repr(cfg)]
     if strace:
         cmd = strace + cmd
+    # The environment is read at start-up (site's .pth files), before the
+    # driver runs: pass it to the process.
+    env = dict(os.environ, **cfg.get("environ", {}))
     t = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t
     if r.returncode != 0:
         raise RuntimeError(f"{cfg['mode']} on {py.tag} failed: {r.stderr[-3000:]}")
@@ -94,7 +97,10 @@ def driver(py, cfg, strace=None):
 
 def workload_cfg(name):
     if name == "stdlib":
-        return {"workload": "stdlib", "modules": stdlib_modules()}
+        # `import distutils` is the stdlib's own distutils, not setuptools'
+        # shim (its .pth redirects it to setuptools, whose pkg_resources
+        # then lists every distribution in site-packages: not stdlib work).
+        return {"workload": "stdlib", "modules": stdlib_modules(), "environ": {"SETUPTOOLS_USE_DISTUTILS": "stdlib"}}
     return {"workload": "real", "script": str(WORKLOADS / "real-set.py")}
 
 
@@ -208,7 +214,7 @@ def measure_imports(py, workload, rounds, quick):
                 limits.append(out["limit_s"])
         log(f"  {py.tag} {workload}: round {i + 1}/{rounds}")
     res = {name: dict(stats(xs), modules=modules[name]) for name, xs in samples.items()}
-    res["limit (marshal+exec only)"] = dict(stats(limits), modules=modules["limit"])
+    res["limit (marshal+exec, extension loads)"] = dict(stats(limits), modules=modules["limit"])
     return res
 
 
@@ -222,7 +228,7 @@ def count_fs_calls(py, workload, cfg, delay_us=None):
     driver's output plus the filesystem calls between its start/end marks as
     (call, path) pairs."""
     with tempfile.NamedTemporaryFile("r", suffix=".strace") as f:
-        strace = ["strace", "-f", "-qq", "-y", "-e", f"trace={FS_CALLS}", "-o", f.name]
+        strace = ["strace", "-f", "--seccomp-bpf", "-qq", "-y", "-e", f"trace={FS_CALLS}", "-o", f.name]
         if delay_us:
             strace += ["-e", f"inject={FS_CALLS}:delay_enter={delay_us}"]
         out = driver(py, dict(workload_cfg(workload), mark=MARK, **cfg), strace=strace)
@@ -289,15 +295,23 @@ def measure_syscalls(py, workload):
 
 
 def measure_slow_storage(py, workload, rounds, delay_us):
+    """Import time with every filesystem call delayed, and the number of
+    filesystem calls in the workload (which bounds the speed-up)."""
+    blob = str(py.blob("none"))
     vs = {"default": {"mode": "default"},
-          "oxpack none original": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": str(py.blob("none")),
+          "oxpack none original": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": blob,
                                    "install": {"origin": "original"}}}
+    if workload == "stdlib":
+        vs["oxpack none blob"] = {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": blob,
+                                  "install": {"origin": "blob"}}
     samples = {n: [] for n in vs}
+    calls = {n: [] for n in vs}
     for i in range(rounds):
         for name in (list(vs) if i % 2 == 0 else list(vs)[::-1]):
             out = count_fs_calls(py, workload, vs[name], delay_us=delay_us)
             samples[name].append(out["import_s"])
-    return {name: stats(xs) for name, xs in samples.items()}
+            calls[name].append(len(out["calls"]))
+    return {name: dict(stats(xs), fs_calls=statistics.median(calls[name])) for name, xs in samples.items()}
 
 
 VERIFY_MODES = ("index", "once", "header")

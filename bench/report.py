@@ -38,7 +38,7 @@ def best_oxpack(res):
 
 def import_table(title, res):
     base = res["default"]["median"]
-    limit = res["limit (marshal+exec only)"]["median"]
+    limit = res["limit (marshal+exec, extension loads)"]["median"]
     lines = [f"### {title}", "",
              "| variant | import time, ms: median (min–max) | speed-up vs default | × the limit | modules |",
              "| --- | --- | --- | --- | --- |"]
@@ -111,14 +111,17 @@ def main():
 
     goals = []
     md.append("## Warm imports\n")
-    md.append("*The limit* is the in-process time of `marshal.loads` plus `exec` of each module's code, measured per "
-              "module and summed (nested imports subtracted): no loader can go under it. Its row shows a Python-level "
-              "loader serving the same code from a dict, for reference.\n")
+    md.append("*The limit* is the in-process time of `marshal.loads` plus `exec` of each module's code, and for an "
+              "extension module the time to load it from its file (dlopen and its init function), measured per "
+              "module and summed (nested imports subtracted): no loader can go under it. The `limit` row is the "
+              "whole run of that measurement: a Python-level finder serving the same code from a dict. The stdlib "
+              "workload runs with `SETUPTOOLS_USE_DISTUTILS=stdlib` in every variant: `import distutils` is the "
+              "stdlib's, not setuptools' shim (which lists every distribution in site-packages on import).\n")
     for wl, res in imp["imports"].items():
         md.append(import_table(f"Python {wl}", res))
         best = best_oxpack(res)
         if best:
-            base, limit = res["default"]["median"], res["limit (marshal+exec only)"]["median"]
+            base, limit = res["default"]["median"], res["limit (marshal+exec, extension loads)"]["median"]
             goals.append((f"warm imports vs default, {wl} ({best})", f"≥ {GOALS['warm_vs_default']}×",
                           f"{base / res[best]['median']:.2f}×", base / res[best]["median"] >= GOALS["warm_vs_default"]))
             goals.append((f"oxpack within the limit, {wl}", f"≤ {GOALS['vs_limit']}× the limit",
@@ -128,8 +131,13 @@ def main():
                 z = min(res[n]["median"] for n in zips)
                 goals.append((f"vs zipimport, {wl}", f"≥ {GOALS['warm_vs_zip']}×", f"{z / res[best]['median']:.2f}×",
                               z / res[best]["median"] >= GOALS["warm_vs_zip"]))
-            if "oxidized_importer 0.6" in res:
-                o = res["oxidized_importer 0.6"]["median"]
+            ox = res.get("oxidized_importer 0.6")
+            if ox and ox.get("modules") != res[best].get("modules") and abs(ox.get("modules", 0) - res[best].get("modules", 0)) > 1:
+                goals.append((f"vs oxidized_importer 0.6, {wl}", "faster",
+                              f"not comparable: it loaded {ox.get('modules')} modules, oxpack {res[best].get('modules')}",
+                              False))
+            elif ox:
+                o = ox["median"]
                 goals.append((f"vs oxidized_importer 0.6, {wl}", "faster", f"{o / res[best]['median']:.2f}×",
                               o > res[best]["median"]))
 
@@ -158,12 +166,21 @@ def main():
     md.append("## Slow storage\n")
     md.append("Every filesystem system call delayed (strace fault injection, `delay_enter`), as on a network "
               "filesystem; both variants run under the same tracer.\n")
-    md.append("| workload | delay per call | default, ms | oxpack, ms | speed-up |\n| --- | --- | --- | --- | --- |")
+    md.append("| workload | delay per call | variant | import time, ms | filesystem calls | speed-up |\n"
+              "| --- | --- | --- | --- | --- | --- |")
     for wl, res in imp["slow"].items():
-        d, o = res["default"], res["oxpack none original"]
-        sp = d["median"] / o["median"]
-        md.append(f"| {wl} | {res['delay_us']} µs | {span(d, 1000, 0)} | {span(o, 1000, 0)} | {sp:.1f}× |")
-        goals.append((f"slow storage, {wl}", f"≥ {GOALS['slow_vs_default']}×", f"{sp:.1f}×", sp >= GOALS["slow_vs_default"]))
+        d = res["default"]
+        best = None
+        for name, r in res.items():
+            if not isinstance(r, dict) or "median" not in r:
+                continue
+            sp = d["median"] / r["median"]
+            md.append(f"| {wl} | {res['delay_us']} µs | {name} | {span(r, 1000, 0)} | {r.get('fs_calls', '')} | "
+                      f"{sp:.1f}× |")
+            if name != "default" and (best is None or sp > best[1]):
+                best = (name, sp)
+        goals.append((f"slow storage, {wl} ({best[0]})", f"≥ {GOALS['slow_vs_default']}×", f"{best[1]:.1f}×",
+                      best[1] >= GOALS["slow_vs_default"]))
     md.append("")
 
     if imp.get("startup"):
