@@ -62,6 +62,7 @@ class Python:
         self.work = WORK / self.tag
         self.work.mkdir(parents=True, exist_ok=True)
         self.runtime_dir = BUILD / "python" / self.tag
+        self.prefix = str(Path(self.stdlib).parent.parent)
 
     def blob(self, compress):
         """The target's whole sys.path frozen by oxpack, once per run."""
@@ -263,6 +264,19 @@ def importer_paths(served):
     return files, dirs
 
 
+def call_kind(path, served, prefix):
+    """What a filesystem call touched, for the breakdown of what is left."""
+    if path.startswith(("/memfd:", "/proc/self/fd/")):
+        return "extensions in memory (memfd)"
+    if served:
+        return "served modules' files"
+    if ".so" in os.path.basename(path) or path == "/etc/ld.so.cache":
+        return "shared libraries (dynamic loader)"
+    if path.startswith(prefix):
+        return "the Python installation, not served"
+    return "elsewhere (workload's own I/O)"
+
+
 def measure_syscalls(py, workload):
     blob = str(py.blob("none"))
     vs = {"default": {"mode": "default"},
@@ -286,7 +300,11 @@ def measure_syscalls(py, workload):
         out = count_fs_calls(py, workload, cfg)
         mine = [c for c in out["calls"] if on_served(c[1])]
         ext = [c for c in mine if c[1].endswith(".so")]
-        res[name] = {"fs_calls": len(out["calls"]), "new_modules": out["new_modules"], "served": len(served),
+        kinds = {}
+        for c in out["calls"]:
+            k = call_kind(c[1], on_served(c[1]), py.prefix)
+            kinds[k] = kinds.get(k, 0) + 1
+        res[name] = {"fs_calls": len(out["calls"]), "by_kind": kinds, "new_modules": out["new_modules"], "served": len(served),
                      "served_extensions": n_ext, "on_served_files": len(mine), "on_served_extensions": len(ext),
                      "per_module": len(out["calls"]) / max(1, out["new_modules"]),
                      "importer_per_module": len(mine) / max(1, len(served)),
