@@ -1,5 +1,4 @@
 """A tiny application frozen into a blob by examples/hello_app/run."""
-import sys
 
 
 def greeting():
@@ -15,8 +14,6 @@ def greeting():
 
 def version():
     """The installed version, from the distribution metadata in the blob."""
-    if sys.version_info >= (3, 8):
-        from importlib.metadata import version as v
+    from importlib.metadata import version as v
 
-        return v("hello_app")
-    return "unknown"
+    return v("hello_app")
