@@ -212,10 +212,10 @@ def measure_imports(py, workload, rounds, quick):
             samples[name].append(out["import_s"])
             modules[name] = out["modules"]
             if "limit_s" in out:
-                limits.append(out["limit_s"])
+                limits.append(out["limit_s"] + out["outside_loads_s"])
         log(f"  {py.tag} {workload}: round {i + 1}/{rounds}")
     res = {name: dict(stats(xs), modules=modules[name]) for name, xs in samples.items()}
-    res["limit (marshal+exec, extension loads)"] = dict(stats(limits), modules=modules["limit"])
+    res["limit (marshal+exec, extension loads, own work)"] = dict(stats(limits), modules=modules["limit"])
     return res
 
 
