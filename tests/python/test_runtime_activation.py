@@ -150,3 +150,21 @@ def test_hook_status_and_remove(venv, tmp_path):
     assert sorted(os.listdir(str(other)))[1] == "oxpack_runtime.pth"
     r = oxpack("hook", "remove", "--python", venv, "--site", str(other), "--json")
     assert json.loads(r.stdout)["installed"] is False and os.listdir(str(other)) == []
+
+
+def test_hook_install_again_changes_nothing(venv, tmp_path):
+    """A second install with the same runtime leaves the files and the
+    directory's mtime alone: a blob frozen after the first is not stale."""
+    site = tmp_path / "site"
+    site.mkdir()
+    assert oxpack("hook", "install", "--python", venv, "--site", str(site)).returncode == 0
+    before = {p.name: p.stat().st_ino for p in site.iterdir()}
+    dir_mtime = site.stat().st_mtime_ns
+    r = oxpack("hook", "install", "--python", venv, "--site", str(site), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["installed"] is True
+    assert {p.name: p.stat().st_ino for p in site.iterdir()} == before
+    assert site.stat().st_mtime_ns == dir_mtime
+    # A changed file is rewritten.
+    (site / "oxpack_runtime.pth").write_text("# edited\n")
+    assert oxpack("hook", "install", "--python", venv, "--site", str(site)).returncode == 0
+    assert "activate_from_env" in (site / "oxpack_runtime.pth").read_text()

@@ -33,7 +33,12 @@ std::string read_all(const std::string& path) {
     return std::move(ss).str();
 }
 
-void write(const std::string& path, const std::string& data) {
+// Writes `data` to `path` unless it already holds exactly that: installing
+// again changes nothing on disk, so site-packages keeps its mtime and a blob
+// frozen after the first install is not reported stale.
+void write_if_changed(const std::string& path, const std::string& data) {
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) == data.size() && !ec && read_all(path) == data) return;
     core::write_file_atomic(path, std::span(reinterpret_cast<const unsigned char*>(data.data()), data.size()));
     ::chmod(path.c_str(), 0644);
 }
@@ -70,8 +75,8 @@ Action setup_hook(CLI::App& app) {
             if (!ext)
                 throw Failure(Exit::BadInput, "no oxpack_runtime built for " + py.target.cache_tag +
                                                   " (build it, or set OXPACK_RUNTIME_DIR)");
-            write(ext_dst, read_all(*ext));
-            write(pth, kPthLine);
+            write_if_changed(ext_dst, read_all(*ext));
+            write_if_changed(pth, kPthLine);
         } else if (o->action == "remove") {
             std::error_code ec;
             fs::remove(pth, ec);
