@@ -19,7 +19,18 @@ uint64_t key_hash(Space space, std::string_view key) {
     return XXH3_64bits_withSeed(key.data(), key.size(), static_cast<uint64_t>(space));
 }
 
+#ifdef OXPACK_CHECKSUM_AVX2
+namespace detail {
+uint64_t checksum_avx2(const void* data, size_t size);  // checksum_avx2.cpp
+}
+
+uint64_t checksum(const void* data, size_t size) {
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    return avx2 ? detail::checksum_avx2(data, size) : XXH3_64bits(data, size);
+}
+#else
 uint64_t checksum(const void* data, size_t size) { return XXH3_64bits(data, size); }
+#endif
 
 Error Blob::corrupt(const std::string& what) const { return Error{ErrorCode::Corrupt, name_ + ": " + what}; }
 

@@ -93,13 +93,16 @@ Ref new_loader(FinderObject* f, PyObject* name, PyObject* key, PyObject* origin,
 
 }  // namespace
 
-std::string BlobContext::prefix(uint16_t root) const {
+const std::string& BlobContext::prefix(uint16_t root) const {
     if (origin == format::OriginMode::Original && root < info.roots.size()) return info.roots[root].path;
     return path;
 }
 
 std::string BlobContext::location(uint16_t root, std::string_view rel) const {
-    std::string s = prefix(root);
+    const std::string& p = prefix(root);
+    std::string s;
+    s.reserve(p.size() + 1 + rel.size());  // one allocation on the find_spec path
+    s += p;
     s += '/';
     s += rel;
     return s;
@@ -224,10 +227,9 @@ PyObject* make_spec(FinderObject* f, PyObject* name, PyObject* key, PyObject* se
     // PathFinder would have found it (a package shadowed by another blob or
     // loaded from elsewhere keeps its own submodules).
     if (search_path != nullptr && search_path != Py_None) {
-        std::string dir = ctx.prefix(where.root);
         std::string_view own = oe ? module_dir(where.path) : where.path;  // the package's own directory
         std::string_view pd = c.package ? parent_dir(own) : own;
-        if (!pd.empty()) dir += '/', dir += pd;
+        std::string dir = pd.empty() ? ctx.prefix(where.root) : ctx.location(where.root, pd);
         int in = path_contains(search_path, dir);
         if (in < 0) return nullptr;
         if (in == 0) return py::none();

@@ -46,6 +46,7 @@ std::string cache_from_source(std::string_view path, std::string_view tag, int o
     std::string_view tail = slash == std::string_view::npos ? path : path.substr(slash + 1);
     size_t dot = tail.rfind('.');
     std::string file;
+    file.reserve(tail.size() + tag.size() + 12);
     if (dot == std::string_view::npos) {
         file.assign(tail);  // rpartition: base = '', sep = '', rest = tail
     } else {
@@ -57,6 +58,7 @@ std::string cache_from_source(std::string_view path, std::string_view tag, int o
     if (optimize != 0) file += ".opt-" + std::to_string(optimize);
     file += ".pyc";
     std::string out;
+    out.reserve(head.size() + file.size() + 13);
     // path_sep.join(part.rstrip('/') for part in (head, "__pycache__", file) if part)
     bool first = true;
     for (std::string_view p : {head, std::string_view("__pycache__"), std::string_view(file)}) {
@@ -78,9 +80,11 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 // exception when it must be left to importlib (sys.pycache_prefix is set).
 Ref cached_for(State* st, PyObject* origin) {
     if (st->cache_tag == nullptr || origin == Py_None) return Ref();
-    Ref prefix(PyObject_GetAttr(st->sys, st->s_pycache_prefix));
-    if (!prefix) PyErr_Clear();
-    else if (prefix.get() != Py_None) return Ref();
+    // sys.pycache_prefix, read from the module's dict (what getattr finds
+    // there, without the attribute machinery).
+    PyObject* prefix = PyDict_GetItemWithError(PyModule_GetDict(st->sys), st->s_pycache_prefix);  // borrowed
+    if (prefix == nullptr) PyErr_Clear();
+    else if (prefix != Py_None) return Ref();
     Py_ssize_t n = 0;
     const char* p = PyUnicode_AsUTF8AndSize(origin, &n);
     if (p == nullptr) {
@@ -297,12 +301,12 @@ PyObject* prepared_module(State* st, PyObject* spec, PyObject* loader) {
 
 int shadowed_by_builtin_or_frozen(FinderObject* f, PyObject* name, PyObject* path) {
     State* st = state_of(f);
-    Ref mp(PyObject_GetAttr(st->sys, st->s_meta_path));
-    if (!mp) {
+    PyObject* meta_path = PyDict_GetItemWithError(PyModule_GetDict(st->sys), st->s_meta_path);
+    if (meta_path == nullptr) {
         PyErr_Clear();
         return 0;
     }
-    PyObject* meta_path = mp.get();
+    Ref mp = Ref::borrow(meta_path);  // held: the finders below may change sys.meta_path
     if (!PyList_Check(meta_path)) return 0;
     bool self_seen = false, builtin_after = false, frozen_after = false;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(meta_path); ++i) {

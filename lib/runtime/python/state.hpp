@@ -101,7 +101,7 @@ struct BlobContext {
     // "<root>/<path>" (original) or "<blob>/<path>" (blob mode).
     std::string location(uint16_t root, std::string_view rel) const;
     // The root path of `root`, or the blob path in blob mode / unknown roots.
-    std::string prefix(uint16_t root) const;
+    const std::string& prefix(uint16_t root) const;
     // Builds the path index if needed; nullptr with an exception set on error.
     const PathIndex* path_index(State* st);
 };
