@@ -142,9 +142,11 @@ def main():
                     whys.append(f"**Warm imports, {wl}:** {base / res[best]['median']:.2f}× against {GOALS['warm_vs_default']}×; "
                                 f"the limit is {ceiling:.2f}×, so {ceiling / (base / res[best]['median']):.2f}× is left "
                                 f"between oxpack and the limit: {over_us:.0f} µs per module above marshal + exec "
-                                "(CPython's own import machinery per module — module locks, `_init_module_attrs`, "
-                                "parent lookups — which any meta-path finder pays, plus the runtime's find_spec, "
-                                "payload read and module set-up; see lib/runtime/README.md).")
+                                "(CPython's own import machinery, 10–14 µs per import — module locks, "
+                                "`module_from_spec`, `_load_unlocked`, parent lookups — which any meta-path finder "
+                                "pays, and the runtime's own ~10 µs — find_spec, the payload's checksum and "
+                                "read-ahead, module set-up; measured in lib/runtime/README.md, \"Where an import's "
+                                "time goes\").")
             if res[best]["median"] / limit > GOALS["vs_limit"]:
                 whys.append(f"**Limit, {wl}:** oxpack at {res[best]['median'] / limit:.2f}× the limit against "
                             f"{GOALS['vs_limit']}×: {over_us:.0f} µs per module above it (as above).")
