@@ -74,6 +74,20 @@ def test_run_script_and_command(app_blob, tmp_path):
     assert r.stdout.strip() == "%s/app/helper.py ['-c', 'a']" % app_blob
 
 
+def test_run_verify_modes(app_blob, tmp_path):
+    cache = tmp_path / "cache"
+    code = "import os, app.helper; print(app.helper.VALUE, os.environ.get('OXPACK_VERIFY'))"
+    r = oxpack("run", app_blob, "--python", sys.executable, "--verify", "once", "-c", code,
+               env={"OXPACK_CACHE_DIR": str(cache)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["helped", "once"]  # children get the same choice
+    assert len(os.listdir(str(cache / "verified"))) == 1  # the check is on record
+    r = oxpack("run", app_blob, "--python", sys.executable, "--verify", "header", "-c", code)
+    assert r.returncode == 0 and r.stdout.split() == ["helped", "header"], r.stderr
+    r = oxpack("run", app_blob, "--python", sys.executable, "--verify", "sometimes", "-c", code)
+    assert r.returncode == 2 and "--verify" in r.stderr
+
+
 def test_run_picks_the_interpreter_for_the_blob(app_blob):
     default = shutil.which("python3")
     if default is not None:

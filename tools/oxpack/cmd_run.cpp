@@ -19,13 +19,13 @@ namespace oxpack::cli {
 namespace {
 
 // argv after `-c BOOTSTRAP`: extension ("" = import it), blob, origin, stale,
-// mode (-m, -c, script), target, program args...
+// verify, mode (-m, -c, script), target, program args...
 constexpr const char* kBootstrap = R"PY(
 def _oxpack_run():
     import sys
     globals().pop('_oxpack_run', None)
-    ext, blob, origin, stale, mode, target = sys.argv[1:7]
-    args = sys.argv[7:]
+    ext, blob, origin, stale, verify, mode, target = sys.argv[1:8]
+    args = sys.argv[8:]
     rt = sys.modules.get('oxpack_runtime')
     if rt is None and ext:
         import importlib.util
@@ -40,7 +40,7 @@ def _oxpack_run():
             sys.stderr.write('oxpack run: no oxpack_runtime for this Python (%s)\n' % sys.executable)
             raise SystemExit(3)
     try:
-        rt.install(blob, origin=origin or None, stale=stale)
+        rt.install(blob, origin=origin or None, stale=stale, verify=verify)
     except rt.BlobError as e:
         sys.stderr.write('oxpack run: %s\n' % e)
         raise SystemExit(3)
@@ -68,7 +68,7 @@ _oxpack_run()
 
 Action setup_run(CLI::App& app) {
     struct Opts {
-        std::string blob, python, origin, stale = "warn";
+        std::string blob, python, origin, stale = "warn", verify = "index";
     };
     auto o = std::make_shared<Opts>();
     app.add_option("BLOB", o->blob, "The blob to install")->required();
@@ -77,6 +77,10 @@ Action setup_run(CLI::App& app) {
         ->check(CLI::IsMember({"original", "blob"}));
     app.add_option("--stale", o->stale, "When the environment changed since the freeze: warn, error, ignore")
         ->check(CLI::IsMember({"warn", "error", "ignore"}));
+    app.add_option("--verify", o->verify,
+                   "When to check the index checksum: index (every start), once (first start with this file), "
+                   "header (never; payloads are checked when read)")
+        ->check(CLI::IsMember({"index", "once", "header"}));
     // Everything from the program on (-m MODULE, -c CODE, SCRIPT) is the program's.
     app.prefix_command();
     app.fallthrough(false);
@@ -119,7 +123,9 @@ Action setup_run(CLI::App& app) {
         ::setenv("OXPACK_BLOB", blob_path.c_str(), 1);
         if (!o->origin.empty()) ::setenv("OXPACK_ORIGIN", o->origin.c_str(), 1);
         if (o->stale != "warn") ::setenv("OXPACK_STALE", o->stale.c_str(), 1);
-        std::vector<std::string> argv = {python, "-c", kBootstrap, ext, blob_path, o->origin, o->stale, mode, target};
+        if (o->verify != "index") ::setenv("OXPACK_VERIFY", o->verify.c_str(), 1);
+        std::vector<std::string> argv = {python, "-c",      kBootstrap, ext,  blob_path,
+                                         o->origin, o->stale, o->verify,  mode, target};
         argv.insert(argv.end(), rest.begin() + static_cast<std::ptrdiff_t>(first_arg), rest.end());
         std::vector<char*> cargv;
         for (auto& a : argv) cargv.push_back(a.data());

@@ -37,7 +37,8 @@ std::span<const Command> commands() {
          "  oxpack run app.oxr -m http.server 8000\n"
          "  oxpack run app.oxr myscript.py --its-own-flag\n"
          "  oxpack run app.oxr --origin blob -c 'import json; print(json.__file__)'\n"
-         "  oxpack run app.oxr --python /usr/bin/python3.12 -m pytest",
+         "  oxpack run app.oxr --python /usr/bin/python3.12 -m pytest\n"
+         "  oxpack run app.oxr --verify once -m myapp     # index checked on the first start only",
          setup_run},
         {"hook", "Install a startup hook: any python in an environment honours $OXPACK_BLOB",
          "  oxpack hook install --python .venv/bin/python\n"
