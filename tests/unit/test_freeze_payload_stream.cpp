@@ -258,7 +258,7 @@ TEST_CASE("payload_offset: where assemble_blob puts the payloads") {
     CHECK(!format::payload_offset(test::sample_info(), es));  // not in entry order
 }
 
-TEST_CASE("AtomicFile: pieces at any offset, nothing left behind unless committed") {
+TEST_CASE("AtomicFile: pieces at any offset; nothing left behind unless committed") {
     test::TempDir dir;
     const std::string target = (dir / "out.bin").string();
     {
