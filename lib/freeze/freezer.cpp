@@ -14,7 +14,6 @@
 #include "freeze/compiler.hpp"
 #include "freeze/file_reader.hpp"
 #include "freeze/frame_arena.hpp"
-#include "freeze/payload_stream.hpp"
 
 namespace oxpack::freeze {
 namespace {
@@ -88,46 +87,13 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
             read_slot[k] = to_read.size();
             to_read.push_back(k);
         }
-    const size_t keep_reads = to_read.size();  // the reads of entries, in entry order
     for (size_t s : source_of)
         if (read_slot[s] == kUnread) {
             read_slot[s] = to_read.size();
             to_read.push_back(s);
         }
-    auto base_entry = [&](const scan::Item& it) {
-        format::InputEntry e;
-        e.space = it.space;
-        e.kind = it.kind;
-        e.flags = it.flags;
-        e.root = it.root;
-        e.key = it.key;
-        e.path = it.path;
-        return e;
-    };
-    std::vector<std::string> root_paths;
-    for (const auto& r : scan.roots) root_paths.push_back(r.path);
-    format::BlobInfo info;
-    info.target = py.target;
-    info.oxpack_version = OXPACK_VERSION;
-    info.created = opt.created;
-    info.origin = opt.origin;
-    for (const auto& r : scan.roots) info.roots.push_back({r.path, r.mtime_ns, r.size, r.type});
-
-    // Streaming: reads in an order the stream can follow (payload_stream.hpp).
-    if (opt.output) {
-        std::vector<ReadInfo> reads;
-        for (size_t r = 0; r < to_read.size(); ++r) {
-            const scan::Item& it = items[to_read[r]];
-            reads.push_back({it.space, it.size, r < keep_reads});
-        }
-        std::vector<size_t> reordered;
-        for (uint32_t r : stream_read_order(reads)) reordered.push_back(to_read[r]);
-        to_read = std::move(reordered);
-        for (size_t r = 0; r < to_read.size(); ++r) read_slot[to_read[r]] = r;
-    }
     uint64_t total_bytes = 0;
-    std::vector<uint64_t> read_size;
-    for (size_t k : to_read) total_bytes += items[k].size, read_size.push_back(items[k].size);
+    for (size_t k : to_read) total_bytes += items[k].size;
     if (opt.progress) opt.progress->phase("reading", total_bytes, true);
     // Compress on the reading threads, from the read buffer while it is in
     // cache, exactly as the writer would; keep only the frame (in the
@@ -143,7 +109,6 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     wo.level = opt.level;
     wo.threads = opt.threads;
     result.frames = std::make_unique<FrameArena>();
-    std::unique_ptr<PayloadStream> stream;  // made once the buffers it reads are
     std::string compress_error;
     std::mutex compress_error_mutex;
     auto make_consumer = [&]() -> ItemConsumer {
@@ -161,40 +126,15 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
                 compress_error = scan::item_location(scan, items[to_read[k]]) + ": " + packed.error().message;
                 return;
             }
-            if (*packed > 0) frame[k] = st->cursor.commit(*packed);
-            digest[k] = format::raw_digest(bytes);
+            if (*packed > 0) {
+                frame[k] = st->cursor.commit(*packed);
+                digest[k] = format::raw_digest(bytes);
+            }
             if (*packed == 0 || needs_raw[k]) data[k].assign(bytes);
-            if (stream) stream->read_done(k);
             if (opt.progress) opt.progress->advance(bytes.size());
         };
     };
-    // The stream's plan: the entries the blob has if every read and
-    // compilation succeeds, laid out as assemble_blob will (made on the
-    // stream's thread, while the first files are read).
-    auto make_plan = [&]() -> std::optional<StreamPlan> {
-        std::vector<format::InputEntry> planned;
-        std::vector<uint32_t> planned_read;
-        planned.reserve(keep.size());
-        planned_read.reserve(keep.size());
-        for (size_t k : keep) {
-            planned.push_back(base_entry(items[k]));
-            planned_read.push_back(items[k].kind == Kind::Namespace ? StreamSlot::kNoRead
-                                                                    : static_cast<uint32_t>(read_slot[k]));
-        }
-        for (size_t m = 0; m < source_of.size(); ++m)
-            for (int l : missing_levels[m]) {
-                planned.push_back(base_entry(items[source_of[m]]));
-                planned.back().kind = kind_of_level(l);
-                planned_read.push_back(StreamSlot::kLater);
-            }
-        order_payloads(planned, root_paths, opt.profile, opt.origin);
-        auto p = plan_stream(info, std::move(planned), planned_read);
-        if (!p) return std::nullopt;  // assemble_blob will say why
-        return std::move(*p);
-    };
-    if (opt.output) stream = std::make_unique<PayloadStream>(*opt.output, make_plan, read_size, frame, data, digest);
     std::vector<bool> ok = read_items(scan, to_read, opt.threads, report, make_consumer);
-    if (stream) stream->end_of_reads();
     if (!compress_error.empty()) throw Failure(Exit::Internal, compress_error);
     for (size_t k = 0; k < to_read.size(); ++k)
         if (ok[k]) ++result.stats.files_read, result.stats.bytes_read += frame[k].empty() ? data[k].size() : digest[k].size;
@@ -238,11 +178,20 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         throw Failure(Exit::BadInput, std::to_string(errors.size()) + " source file(s) do not compile (--strict): " +
                                           errors.front());
 
-    // 4. Entries (the stream stops first: it reads what they take).
+    // 4. Entries.
     auto t_build = clock::now();
-    if (stream) result.streamed = stream->finish();
     std::vector<format::InputEntry> entries;
     entries.reserve(keep.size() + jobs.size());
+    auto base_entry = [&](const scan::Item& it) {
+        format::InputEntry e;
+        e.space = it.space;
+        e.kind = it.kind;
+        e.flags = it.flags;
+        e.root = it.root;
+        e.key = it.key;
+        e.path = it.path;
+        return e;
+    };
     for (size_t k : keep) {
         if (items[k].kind == Kind::Namespace) {
             entries.push_back(base_entry(items[k]));
@@ -272,7 +221,15 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     }
 
     // 5. The blob; payloads laid out by layout.hpp.
+    std::vector<std::string> root_paths;
+    for (const auto& r : scan.roots) root_paths.push_back(r.path);
     result.stats.profiled_entries = order_payloads(entries, root_paths, opt.profile, opt.origin).profiled_entries;
+    format::BlobInfo info;
+    info.target = py.target;
+    info.oxpack_version = OXPACK_VERSION;
+    info.created = opt.created;
+    info.origin = opt.origin;
+    for (const auto& r : scan.roots) info.roots.push_back({r.path, r.mtime_ns, r.size, r.type});
     uint64_t raw_total = 0;
     for (const auto& e : entries) raw_total += e.raw ? e.raw->size : e.data.size();
     if (opt.progress) opt.progress->phase(opt.compression == format::Compression::None ? "writing" : "compressing",

@@ -11,12 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "core/atomic_file.hpp"
 #include "core/progress.hpp"
 #include "format/layout.hpp"
 #include "format/writer.hpp"
 #include "freeze/frame_arena.hpp"
-#include "freeze/payload_stream.hpp"
 #include "freeze/profile.hpp"
 #include "scan/interpreter.hpp"
 #include "scan/report.hpp"
@@ -35,9 +33,6 @@ struct FreezeOptions {
     unsigned threads = 0;             // 0: one per core
     core::Progress* progress = nullptr;
     std::vector<ProfileEvent> profile;  // a start-up profile: its payloads first (layout.hpp)
-    // Set: payloads are written into it while they are read (payload_stream.hpp);
-    // FreezeOutput::streamed says what, for write_blob.
-    core::AtomicFile* output = nullptr;
 };
 
 struct FreezeStats {
@@ -53,7 +48,6 @@ struct FreezeStats {
 struct FreezeOutput {
     std::unique_ptr<FrameArena> frames;  // compressed payloads the image refers to
     format::BlobImage image;
-    std::optional<Streamed> streamed;
     FreezeStats stats;
 };
 

@@ -102,9 +102,6 @@ Action setup_freeze(CLI::App& app) {
         fo.threads = o->scan.jobs;
         core::Progress progress(!o->json && !o->no_progress);
         fo.progress = &progress;
-        // The output's temporary file first: payloads go into it as they are read.
-        core::AtomicFile output(o->out);
-        fo.output = &output;
 
         auto t0 = std::chrono::steady_clock::now();
         // The interpreter is probed while the PATHs are walked.
@@ -118,7 +115,7 @@ Action setup_freeze(CLI::App& app) {
         auto t1 = std::chrono::steady_clock::now();
         freeze::FreezeOutput out = freeze::freeze_scan(py, r, fo, report);
         auto t_write = std::chrono::steady_clock::now();
-        const uint64_t streamed = freeze::write_blob(output, out.image, out.streamed ? &*out.streamed : nullptr);
+        core::write_file_atomic(o->out, out.image.pieces());
         auto t2 = std::chrono::steady_clock::now();
         progress.done();
         print_problems(report);
@@ -140,7 +137,6 @@ Action setup_freeze(CLI::App& app) {
                         {"bytecode_compiled", s.bytecode_compiled},
                         {"compile_errors", s.compile_errors},
                         {"profiled_entries", s.profiled_entries},
-                        {"streamed_bytes", streamed},
                         {"shadowed", r.shadowed.size()},
                         {"skipped", report.skipped_count()},
                         {"excluded", r.stats.excluded_files},
