@@ -62,38 +62,6 @@ uint64_t payload_region_checksum(const std::vector<PayloadBytes>& payloads) {
     return XXH3_64bits_digest(&state);
 }
 
-// Where the index region's parts go, from what it holds.
-struct IndexPlan {
-    uint64_t slot_count = 0, entries_off = 0, slots_off = 0, strings_off = 0, meta_off = 0, payload_off = 0;
-};
-
-Result<IndexPlan> plan_index(const std::vector<InputEntry>& entries, size_t strings_size, size_t meta_size) {
-    const size_t n = entries.size();
-    if (strings_size > 0xFFFFFFFFull) return Error{ErrorCode::Invalid, "names exceed 4 GiB"};
-    // Hash slots: one per group, load factor <= 0.5.
-    size_t groups = 0;
-    for (size_t i = 0; i < n; ++i)
-        if (i == 0 || entries[i - 1].space != entries[i].space || entries[i - 1].key != entries[i].key) ++groups;
-    IndexPlan p;
-    p.slot_count = std::bit_ceil(std::max<uint64_t>(1, groups * 2));
-    if (p.slot_count > 0x80000000ull) return Error{ErrorCode::Invalid, "too many entries"};
-    uint64_t off = kHeaderSize;
-    p.entries_off = off;
-    off = align_up(off + n * kEntrySize, kAlign);
-    p.slots_off = off;
-    off = align_up(off + p.slot_count * kSlotSize, kAlign);
-    p.strings_off = off;
-    off = align_up(off + strings_size, kAlign);
-    p.meta_off = off;
-    off = align_up(off + meta_size, kAlign);
-    p.payload_off = off;
-    return p;
-}
-
-bool entry_before(const InputEntry& a, const InputEntry& b) {
-    return std::tie(a.space, a.key, a.kind, a.path) < std::tie(b.space, b.key, b.kind, b.path);
-}
-
 }  // namespace
 
 std::vector<std::span<const unsigned char>> BlobImage::pieces() const {
@@ -120,7 +88,9 @@ std::vector<unsigned char> BlobImage::bytes() const {
 
 Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> entries, const WriteOptions& options) {
     // The ordered view: (space, key, kind, path). Equal keys form a group.
-    auto before = entry_before;
+    auto before = [](const InputEntry& a, const InputEntry& b) {
+        return std::tie(a.space, a.key, a.kind, a.path) < std::tie(b.space, b.key, b.kind, b.path);
+    };
     if (!std::is_sorted(entries.begin(), entries.end(), before)) std::sort(entries.begin(), entries.end(), before);
     if (entries.size() >= kEmptySlot) return Error{ErrorCode::Invalid, "too many entries"};
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -148,11 +118,27 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     std::vector<uint32_t> key_off(n), path_off(n);
     for (size_t i = 0; i < n; ++i) key_off[i] = strings.add(entries[i].key);
     for (size_t i = 0; i < n; ++i) path_off[i] = strings.add(entries[i].path);
+    if (strings.bytes().size() > 0xFFFFFFFFull) return Error{ErrorCode::Invalid, "names exceed 4 GiB"};
     std::vector<unsigned char> meta = encode_meta(info);
-    auto plan = plan_index(entries, strings.bytes().size(), meta.size());
-    if (!plan) return plan.error();
-    const uint64_t slot_count = plan->slot_count, entries_off = plan->entries_off, slots_off = plan->slots_off;
-    const uint64_t strings_off = plan->strings_off, meta_off = plan->meta_off, payload_off = plan->payload_off;
+
+    // Hash slots: one per group, load factor <= 0.5.
+    size_t groups = 0;
+    for (size_t i = 0; i < n; ++i)
+        if (i == 0 || entries[i - 1].space != entries[i].space || entries[i - 1].key != entries[i].key) ++groups;
+    uint64_t slot_count = std::bit_ceil(std::max<uint64_t>(1, groups * 2));
+    if (slot_count > 0x80000000ull) return Error{ErrorCode::Invalid, "too many entries"};
+
+    // Layout.
+    uint64_t off = kHeaderSize;
+    const uint64_t entries_off = off;
+    off = align_up(off + n * kEntrySize, kAlign);
+    const uint64_t slots_off = off;
+    off = align_up(off + slot_count * kSlotSize, kAlign);
+    const uint64_t strings_off = off;
+    off = align_up(off + strings.bytes().size(), kAlign);
+    const uint64_t meta_off = off;
+    off = align_up(off + meta.size(), kAlign);
+    const uint64_t payload_off = off;
 
     // Payload order: by (order_hint, entry order), owners only. The image
     // takes the stored bytes now; from here on they stay where they are.
@@ -175,8 +161,7 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     // Checksums: each payload's (on every core), and the payload region's
     // (on a thread of its own, while the rest of the index is built).
     auto region_sum = std::async(std::launch::async, payload_region_checksum, std::cref(image.payloads_));
-    std::vector<uint64_t>& payload_sum = image.payload_sums_;
-    payload_sum.resize(image.payloads_.size());
+    std::vector<uint64_t> payload_sum(image.payloads_.size());
     detail::on_threads(options.threads, payload_sum.size(), [&](auto& next) {
         for (size_t k; next(k);) payload_sum[k] = checksum(image.payloads_[k].view().data(), image.payloads_[k].size());
     });
@@ -248,17 +233,6 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     store_le<uint64_t>(d + hdr::kPayloadChecksum, region_sum.get());
     store_le<uint64_t>(d + hdr::kHeaderChecksum, checksum(d, hdr::kHeaderChecksum));
     return image;
-}
-
-Result<uint64_t> payload_offset(const BlobInfo& info, const std::vector<InputEntry>& entries) {
-    if (!std::is_sorted(entries.begin(), entries.end(), entry_before))
-        return Error{ErrorCode::Invalid, "payload_offset: entries not in order"};
-    StringTable strings(2 * entries.size());
-    for (const auto& e : entries) strings.add(e.key);
-    for (const auto& e : entries) strings.add(e.path);
-    auto plan = plan_index(entries, strings.bytes().size(), encode_meta(info).size());
-    if (!plan) return plan.error();
-    return plan->payload_off;
 }
 
 Result<std::vector<unsigned char>> build_blob(const BlobInfo& info, std::vector<InputEntry> entries,

@@ -127,31 +127,17 @@ public:
     std::vector<std::span<const unsigned char>> pieces() const;
     // The pieces concatenated.
     std::vector<unsigned char> bytes() const;
-    // The parts one by one: header and index region [0, payload_offset()),
-    // then the stored payloads in file order, each padded to kAlign with
-    // zeros, with their checksums (xxh3-64, as their entries record them).
-    std::span<const unsigned char> index() const { return index_; }
-    uint64_t payload_offset() const { return index_.size(); }
-    size_t payload_count() const { return payloads_.size(); }
-    std::string_view payload(size_t j) const { return payloads_[j].view(); }
-    uint64_t payload_checksum(size_t j) const { return payload_sums_[j]; }
 
 private:
     friend Result<BlobImage> assemble_blob(const BlobInfo&, std::vector<InputEntry>, const WriteOptions&);
     std::vector<unsigned char> index_;   // [0, payload_offset): header and index region
     std::vector<PayloadBytes> payloads_;  // stored bytes in file order; each padded to kAlign
-    std::vector<uint64_t> payload_sums_;  // their checksums
     uint64_t size_ = 0;
 };
 
 // Builds the blob as pieces.
 Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> entries,
                                 const WriteOptions& options = {});
-
-// The offset of the payload region in the blob of these entries (sorted
-// by (space, key, kind, path), as assemble_blob lays it out; only their
-// keys and paths count), so that payloads can be written before the index.
-Result<uint64_t> payload_offset(const BlobInfo& info, const std::vector<InputEntry>& entries);
 
 // Builds the blob in memory (assemble_blob(...).bytes()).
 Result<std::vector<unsigned char>> build_blob(const BlobInfo& info, std::vector<InputEntry> entries,
