@@ -6,8 +6,9 @@ interleaved in one run, plus `oxpack scan` alone.
     bench/freeze_vs_tar.py [--runs N] [--tree DIR] [--oxpack build/oxpack]
 
 Prints medians with min-max and the ratio freeze / pipeline (goal: <= 1.0),
-and the CPU time (user + system, all processes) each side used: wall times
-on a shared machine move with the other load, CPU times much less.
+the CPU time (user + system, all processes) each side used (wall times on a
+shared machine move with the other load, CPU times much less) and the peak
+resident memory of each.
 Output files go to a temporary directory and are removed.
 """
 import argparse
@@ -26,14 +27,27 @@ def cpu_of_children():
     return u.ru_utime + u.ru_stime
 
 
-def timed(cmd, **kw):
+def timed(cmd, text=False, **_):
+    """Runs cmd (output captured); returns (wall seconds, result with
+    .cpu_seconds and .max_rss_mb: the peak resident memory of the process or
+    of the largest of its descendants)."""
     c = cpu_of_children()
     t = time.perf_counter()
-    r = subprocess.run(cmd, **kw)
-    dt = time.perf_counter() - t
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        p = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        dt = time.perf_counter() - t
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        o, e = out.read(), err.read()
+    if text:
+        o, e = o.decode(), e.decode()
+    r = subprocess.CompletedProcess(cmd, p.returncode, o, e)
     if r.returncode not in (0, 5):
         sys.exit(f"failed ({r.returncode}): {cmd}\n{r.stderr if isinstance(r.stderr, str) else ''}")
     r.cpu_seconds = cpu_of_children() - c
+    r.max_rss_mb = usage.ru_maxrss / 1024
     return dt, r
 
 
@@ -64,6 +78,7 @@ def main():
         timed(freeze, capture_output=True, text=True)
         f_times, t_times, s_times, phases = [], [], [], []
         cpu = {"f": [], "t": []}
+        rss = {"f": [], "t": []}
         for i in range(a.runs):
             order = [("f", freeze), ("t", pipeline), ("s", scan)]
             if i % 2:
@@ -73,6 +88,7 @@ def main():
                 {"f": f_times, "t": t_times, "s": s_times}[tag].append(dt)
                 if tag in cpu:
                     cpu[tag].append(r.cpu_seconds)
+                    rss[tag].append(r.max_rss_mb)
                 if tag == "f":
                     phases.append(json.loads(r.stdout))
         blob_size, tar_size = os.path.getsize(blob), os.path.getsize(tar)
@@ -82,6 +98,9 @@ def main():
     print(f"oxpack scan (alone)              {fmt(s_times)}")
     print(f"CPU time: freeze {fmt(cpu['f'])}")
     print(f"          pipeline {fmt(cpu['t'])}")
+    # Fresh memory is not free: every page is faulted in (and zeroed) by whoever touches it first.
+    print(f"peak RSS: freeze {statistics.median(rss['f']):.0f} MB, pipeline (largest process) "
+          f"{statistics.median(rss['t']):.0f} MB")
     for key in ("scan_seconds", "read_seconds", "compile_seconds", "build_seconds", "write_seconds"):
         print(f"  freeze phase {key:16s} median {statistics.median(p[key] for p in phases):.3f} s")
     print(f"ratio freeze / pipeline: {ratio:.2f} ({'goal met' if ratio <= 1.0 else 'slower than the pipeline'})")
