@@ -1,5 +1,6 @@
 // runtime/core/elf_deps: DT_NEEDED / RPATH / RUNPATH from real shared
 // objects and from a synthetic one; hostile images give errors, not crashes.
+#include <dlfcn.h>
 #include <doctest/doctest.h>
 #include <elf.h>
 
@@ -82,6 +83,34 @@ TEST_CASE("read_elf_deps: a real shared object of this system") {
     FAIL("libzstd.so.1 not found: the runtime links it, so it must be installed");
 }
 
+TEST_CASE("read_elf_deps: loaded_size, the prefix dlopen() maps, loads on its own") {
+    // A library this test binary does not link (dlopen() of a second copy
+    // of a loaded soname would return the loaded one).
+    struct Candidate {
+        const char* path;
+        const char* symbol;
+    };
+    for (Candidate c : {Candidate{"/usr/lib/x86_64-linux-gnu/libexpat.so.1", "XML_ExpatVersion"},
+                        Candidate{"/usr/lib/x86_64-linux-gnu/libffi.so.8", "ffi_prep_cif"},
+                        Candidate{"/usr/lib/x86_64-linux-gnu/libuuid.so.1", "uuid_generate"}}) {
+        auto bytes = test::read_bytes(c.path);
+        if (bytes.empty()) continue;
+        auto deps = read_elf_deps(bytes);
+        REQUIRE(deps.ok());
+        CHECK(deps->loaded_size > 64);
+        CHECK(deps->loaded_size < bytes.size());  // the section headers come after every segment
+        test::TempDir dir;
+        auto copy = dir / "prefix.so";
+        test::write_bytes(copy, std::vector<unsigned char>(bytes.begin(), bytes.begin() + deps->loaded_size));
+        void* h = ::dlopen(copy.c_str(), RTLD_NOW | RTLD_LOCAL);
+        REQUIRE_MESSAGE(h != nullptr, ::dlerror());
+        CHECK(::dlsym(h, c.symbol) != nullptr);
+        ::dlclose(h);
+        return;
+    }
+    FAIL("none of libexpat.so.1, libffi.so.8, libuuid.so.1 found (python3 depends on the first two)");
+}
+
 TEST_CASE("read_elf_deps: hostile images are errors") {
     CHECK_FALSE(read_elf_deps(std::vector<unsigned char>{}).ok());
     CHECK_FALSE(read_elf_deps(std::vector<unsigned char>(64, 0)).ok());
@@ -92,6 +121,9 @@ TEST_CASE("read_elf_deps: hostile images are errors") {
         auto copy = img;
         for (int k = 0; k < 3; ++k) copy[rng() % copy.size()] ^= static_cast<unsigned char>(1u << (rng() % 8));
         auto r = read_elf_deps(copy);
-        if (r) (void)needs_neighbours(*r);
+        if (r) {
+            (void)needs_neighbours(*r);
+            CHECK(r->loaded_size <= copy.size());
+        }
     }
 }

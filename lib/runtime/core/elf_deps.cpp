@@ -2,6 +2,7 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -33,13 +34,20 @@ format::Result<ElfDeps> parse(std::span<const unsigned char> img) {
     if (eh.e_phentsize != sizeof(Phdr)) return bad("unexpected program header size");
     std::vector<Load> loads;
     std::optional<Phdr> dynamic;
+    ElfDeps deps;
+    deps.loaded_size = std::max<uint64_t>(sizeof(Ehdr), eh.e_phoff + uint64_t{eh.e_phnum} * sizeof(Phdr));
     for (uint64_t i = 0; i < eh.e_phnum; ++i) {
         Phdr ph;
         if (!load(img, eh.e_phoff + i * sizeof(Phdr), ph)) return bad("program header outside the file");
+        // A segment past the end (a damaged file, dlopen() will say so):
+        // keep the whole file.
+        deps.loaded_size = format::range_within(ph.p_offset, ph.p_filesz, img.size())
+                               ? std::max<uint64_t>(deps.loaded_size, ph.p_offset + ph.p_filesz)
+                               : img.size();
         if (ph.p_type == PT_LOAD) loads.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz});
         else if (ph.p_type == PT_DYNAMIC) dynamic = ph;
     }
-    ElfDeps deps;
+    deps.loaded_size = std::min<uint64_t>(deps.loaded_size, img.size());
     if (!dynamic) return deps;  // static object: needs nothing
     auto to_offset = [&](uint64_t vaddr) -> std::optional<uint64_t> {
         for (const Load& l : loads)

@@ -15,6 +15,11 @@ namespace oxpack::runtime {
 struct ElfDeps {
     std::vector<std::string> needed;  // DT_NEEDED, in order
     std::vector<std::string> rpath;   // DT_RPATH then DT_RUNPATH entries, split at ':'
+    // The bytes from the start of the file the dynamic loader uses: the ELF
+    // header, the program headers and every segment's file contents. What
+    // lies after (section headers, .symtab, debug sections) is never mapped
+    // by dlopen(): a memory file needs only this prefix.
+    uint64_t loaded_size = 0;
 };
 
 // Parses an ELF shared object (32- or 64-bit, little-endian). Every offset is

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 
 #include "runtime/core/elf_deps.hpp"
@@ -181,8 +182,12 @@ PyObject* create_extension(LoaderObject* l, PyObject* spec, const ModuleChoice& 
     if (!needs_neighbours(*deps)) {
         format::Result<int> fd = format::Error{format::ErrorCode::Io, ""};
         std::string name = "oxpack:" + key;
+        // Only what dlopen() maps: section headers, symbol tables and debug
+        // sections (most of a -g build's file) would be copied for nothing.
+        auto image = bytes.bytes();
+        image = image.first(static_cast<size_t>(std::min<uint64_t>(deps->loaded_size, image.size())));
         Py_BEGIN_ALLOW_THREADS
-        fd = memory_file(name, bytes.bytes());
+        fd = memory_file(name, image);
         Py_END_ALLOW_THREADS
         if (fd) {
             std::string file = "/proc/self/fd/" + std::to_string(*fd);
