@@ -50,6 +50,16 @@ PyObject* optional_fullname(const char* fn, PyObject* const* args, Py_ssize_t na
     return a[0];
 }
 
+// The loader methods that take an optional `fullname`: the key it names
+// (borrowed), resolved into `c`; nullptr with the exception set.
+PyObject* resolve_fullname(LoaderObject* l, const char* fn, PyObject* const* args, Py_ssize_t nargs,
+                           PyObject* kwnames, ModuleChoice& c) {
+    PyObject* fullname = optional_fullname(fn, args, nargs, kwnames);
+    if (fullname == nullptr) return nullptr;
+    PyObject* key = key_for(l, fullname);
+    return resolve_or_raise(l->finder, key, c) ? key : nullptr;
+}
+
 }  // namespace
 
 PyObject* get_code_impl(FinderObject* f, PyObject* key, const ModuleChoice& c, PyObject* origin) {
@@ -195,11 +205,9 @@ PyObject* loader_exec_module(PyObject* self, PyObject* module) {
 PyObject* loader_get_code(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     LoaderObject* l = as_loader(self);
     LOADER_ALIVE(l)
-    PyObject* fullname = optional_fullname("get_code", args, nargs, kwnames);
-    if (fullname == nullptr) return nullptr;
-    PyObject* key = key_for(l, fullname);
     ModuleChoice c;
-    if (!resolve_or_raise(l->finder, key, c)) return nullptr;
+    PyObject* key = resolve_fullname(l, "get_code", args, nargs, kwnames, c);
+    if (key == nullptr) return nullptr;
     Ref origin;
     if (key == l->key) origin = Ref::borrow(l->path);
     else if (const format::Entry* oe = c.origin_entry()) origin = py::str(l->finder->ctx->location(oe->root, oe->path));
@@ -211,22 +219,18 @@ PyObject* loader_get_code(PyObject* self, PyObject* const* args, Py_ssize_t narg
 PyObject* loader_get_source(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     LoaderObject* l = as_loader(self);
     LOADER_ALIVE(l)
-    PyObject* fullname = optional_fullname("get_source", args, nargs, kwnames);
-    if (fullname == nullptr) return nullptr;
-    PyObject* key = key_for(l, fullname);
     ModuleChoice c;
-    if (!resolve_or_raise(l->finder, key, c)) return nullptr;
+    PyObject* key = resolve_fullname(l, "get_source", args, nargs, kwnames, c);
+    if (key == nullptr) return nullptr;
     return get_source_impl(l->finder, key, c);
 }
 
 PyObject* loader_get_filename(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     LoaderObject* l = as_loader(self);
     LOADER_ALIVE(l)
-    PyObject* fullname = optional_fullname("get_filename", args, nargs, kwnames);
-    if (fullname == nullptr) return nullptr;
-    PyObject* key = key_for(l, fullname);
     ModuleChoice c;
-    if (!resolve_or_raise(l->finder, key, c)) return nullptr;
+    PyObject* key = resolve_fullname(l, "get_filename", args, nargs, kwnames, c);
+    if (key == nullptr) return nullptr;
     const format::Entry* oe = c.origin_entry();
     if (oe == nullptr) {
         PyErr_Format(PyExc_ImportError, "%R is a namespace package: it has no file", key);
@@ -238,10 +242,8 @@ PyObject* loader_get_filename(PyObject* self, PyObject* const* args, Py_ssize_t 
 PyObject* loader_is_package(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     LoaderObject* l = as_loader(self);
     LOADER_ALIVE(l)
-    PyObject* fullname = optional_fullname("is_package", args, nargs, kwnames);
-    if (fullname == nullptr) return nullptr;
     ModuleChoice c;
-    if (!resolve_or_raise(l->finder, key_for(l, fullname), c)) return nullptr;
+    if (resolve_fullname(l, "is_package", args, nargs, kwnames, c) == nullptr) return nullptr;
     return PyBool_FromLong(c.package);
 }
 
