@@ -46,6 +46,20 @@ REPO = os.path.dirname(HERE)
 BUILD = os.environ.get("OXPACK_BUILD_DIR") or os.path.join(REPO, "build")
 WORKLOADS = os.environ.get("OXPACK_WORKLOADS", "/work/shared/workloads")
 
+# Both child scripts run the workload the same way: a script, or a file of
+# module names imported one by one.
+RUN_WORKLOAD = r"""if workload.endswith('.py'):
+    exec(compile(open(workload).read(), workload, 'exec'), {'__name__': '__bench__'})
+else:
+    for n in open(workload).read().split():
+        if n in ('antigravity', 'this'):
+            continue
+        try:
+            __import__(n)
+        except Exception:
+            pass
+"""
+
 CHILD = r"""
 import sys, time
 mode, ext, blob, workload, table = sys.argv[1:6]
@@ -92,17 +106,7 @@ elif mode == 'dict':
 import warnings
 warnings.simplefilter('ignore')
 before = set(sys.modules)
-if workload.endswith('.py'):
-    exec(compile(open(workload).read(), workload, 'exec'), {'__name__': '__bench__'})
-else:
-    for n in open(workload).read().split():
-        if n in ('antigravity', 'this'):
-            continue
-        try:
-            __import__(n)
-        except Exception:
-            pass
-kinds = {}
+{RUN_WORKLOAD}kinds = {}
 for n, mod in list(sys.modules.items()):
     if n in before:
         continue
@@ -122,17 +126,7 @@ RECORD = r"""
 import sys, pickle, warnings
 warnings.simplefilter('ignore')
 workload, out = sys.argv[1:3]
-if workload.endswith('.py'):
-    exec(compile(open(workload).read(), workload, 'exec'), {'__name__': '__bench__'})
-else:
-    for n in open(workload).read().split():
-        if n in ('antigravity', 'this'):
-            continue
-        try:
-            __import__(n)
-        except Exception:
-            pass
-table = {}
+{RUN_WORKLOAD}table = {}
 for n, mod in list(sys.modules.items()):
     spec = getattr(mod, '__spec__', None)
     if spec is None or not spec.origin or not spec.origin.endswith('.py') or not spec.cached:
@@ -145,6 +139,7 @@ for n, mod in list(sys.modules.items()):
 with open(out, 'wb') as f:
     pickle.dump(table, f)
 """
+CHILD, RECORD = (text.replace("{RUN_WORKLOAD}", RUN_WORKLOAD) for text in (CHILD, RECORD))
 
 LINE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|( *)(\S+)")
 
