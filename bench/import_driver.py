@@ -15,77 +15,15 @@ cfg = eval(sys.argv[1], {"__builtins__": {}})
 mode = cfg["mode"]
 
 
-def load_limit_finder(path):
-    """A finder serving every recorded module from memory, timing marshal+exec."""
-    import marshal
-    import pickle
-    import importlib.machinery as machinery
+def load_limit_module():
+    """bench/limit_loader.py, beside this file (-I leaves it off sys.path)."""
+    import os
 
-    with open(path, "rb") as f:
-        table = pickle.load(f)
-    perf = time.perf_counter
-    state = {"limit": 0.0}
-    starts = {}
-    # Nested time to subtract, one slot per active exec; stack[0] ends up
-    # holding the time spent loading outermost modules (find_spec to the end
-    # of exec_module), so the workload's time outside them is the rest.
-    stack = [0.0]
-    state["stack"] = stack
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import limit_loader
 
-    class Loader:
-        def __init__(self, name, rec):
-            self.name, self.rec = name, rec
-
-        def create_module(self, spec):
-            if self.rec["kind"] == "ext":
-                # An extension module's floor is loading it from its file
-                # (dlopen, its init function): timed from here to the end
-                # of exec_module, nested imports subtracted.
-                stack.append(0.0)
-                self.t0 = perf()
-                try:
-                    return self.ext.create_module(spec)
-                except BaseException:
-                    stack.pop()
-                    raise
-            return None
-
-        def exec_module(self, module):
-            rec = self.rec
-            if rec["kind"] == "ext":
-                try:
-                    self.ext.exec_module(module)
-                finally:
-                    state["limit"] += perf() - self.t0 - stack.pop()
-            else:
-                stack.append(0.0)
-                t0 = perf()
-                code = marshal.loads(memoryview(rec["pyc"])[16:])
-                exec(code, module.__dict__)
-                own = perf() - t0 - stack.pop()
-                state["limit"] += own
-            start = starts.pop(self.name, None)
-            if start is not None:
-                stack[-1] += perf() - start
-
-    class Finder:
-        @staticmethod
-        def find_spec(name, path=None, target=None):
-            rec = table.get(name)
-            if rec is None:
-                return None
-            starts[name] = perf()
-            loader = Loader(name, rec)
-            if rec["kind"] == "ext":
-                loader.ext = machinery.ExtensionFileLoader(name, rec["origin"])
-            spec = machinery.ModuleSpec(name, loader, origin=rec["origin"], is_package=rec["path"] is not None)
-            if rec["path"] is not None:
-                spec.submodule_search_locations = list(rec["path"])
-            spec.has_location = True
-            return spec
-
-    sys.meta_path.insert(0, Finder)
-    return state
+    del sys.path[0]
+    return limit_loader
 
 
 limit_state = None
@@ -113,7 +51,7 @@ elif mode == "oxidized":
         finder.index_bytes(f.read())
     sys.meta_path.insert(0, finder)
 elif mode == "limit":
-    limit_state = load_limit_finder(cfg["table"])
+    limit_state = load_limit_module().install(cfg["table"])
 else:
     raise SystemExit("unknown mode " + mode)
 setup_s = time.perf_counter() - t_setup
@@ -171,31 +109,8 @@ if limit_state is not None:
     # What the workload does besides loading modules (the stdlib loop and
     # its already-imported checks, a script's own calls such as boto3's
     # Session().client()): part of its floor under any importer.
-    out["outside_loads_s"] = import_s - limit_state["stack"][0]
+    out["outside_loads_s"] = import_s - limit_state["outermost"]
 if cfg.get("record"):
     # Record every module's code and location for the limit run.
-    import importlib.util
-    import pickle
-
-    table = {}
-    for name, mod in list(sys.modules.items()):
-        spec = getattr(mod, "__spec__", None)
-        origin = getattr(spec, "origin", None)
-        if spec is None or not origin or not getattr(spec, "has_location", False):
-            continue
-        path = spec.submodule_search_locations
-        path = list(path) if path is not None else None
-        if origin.endswith(".py"):
-            cached = importlib.util.cache_from_source(origin)
-            try:
-                with open(cached, "rb") as f:
-                    pyc = f.read()
-            except OSError:
-                continue
-            table[name] = {"kind": "py", "origin": origin, "path": path, "pyc": pyc}
-        elif origin.endswith(".so"):
-            table[name] = {"kind": "ext", "origin": origin, "path": path}
-    with open(cfg["record"], "wb") as f:
-        pickle.dump(table, f)
-    out["recorded"] = len(table)
+    out["recorded"] = load_limit_module().record(cfg["record"])
 sys.stdout.write(__import__("json").dumps(out) + "\n")

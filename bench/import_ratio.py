@@ -15,10 +15,11 @@ processes, modes interleaved in a shuffled order every round:
               before/after
   limit       every module of an fs run served from memory by a minimal
               meta-path finder: the time of marshal.loads + exec of each
-              module's code, less the imports its body makes, summed (the
-              definition bench/import_driver.py uses). No loader can go under
-              it; module set-up, extension modules and the workload's
-              non-import work are outside it.
+              module's code, or of loading an extension module from its
+              file, less the imports its body makes, summed
+              (bench/limit_loader.py, as bench/import_driver.py). No loader
+              can go under it; module set-up and the workload's non-import
+              work are outside it.
 Workloads: /work/shared/workloads/real-set.py (the large real set) and
 stdlib-modules.txt (every top-level stdlib module that imports).
 
@@ -112,64 +113,14 @@ def mark(what):
         pass
 
 out = {}
+if mode in ('limit', 'record'):
+    # bench/limit_loader.py: the limit's definition, shared with
+    # bench/import_driver.py (imported before the measurement).
+    sys.path.insert(0, HERE)
+    import limit_loader
+    del sys.path[0]
 if mode == 'limit':
-    # A meta-path finder serving every recorded module from memory (the
-    # same definition as bench/import_driver.py's limit): each module's
-    # marshal.loads + exec is timed, less the time of the imports it makes
-    # (measured from the nested find_spec to the end of the nested exec:
-    # importlib's work before and after that window stays in the parent's
-    # time, so this limit is a little above the true one; see
-    # docs/import-profile.md).
-    import marshal, pickle
-    import importlib.machinery as machinery
-    with open(table, 'rb') as f:
-        recorded = {row[0]: row for row in pickle.load(f)}
-    perf = time.perf_counter
-    totals = {'limit': 0.0, 'unmarshal': 0.0, 'loaded': 0}
-    starts = {}
-    stack = [0.0]
-
-    class Loader:
-        def __init__(self, name, row):
-            self.name, self.row = name, row
-            self.ext = machinery.ExtensionFileLoader(name, row[2]) if row[1] == 'ext' else None
-
-        def create_module(self, spec):
-            return self.ext.create_module(spec) if self.ext else None
-
-        def exec_module(self, module):
-            if self.ext:
-                self.ext.exec_module(module)
-            else:
-                stack.append(0.0)
-                t0 = perf()
-                code = marshal.loads(memoryview(self.row[4])[16:])
-                t1 = perf()
-                try:
-                    exec(code, module.__dict__)
-                finally:
-                    own = perf() - t0 - stack.pop()
-                    totals['limit'] += own
-                    totals['unmarshal'] += t1 - t0
-                    totals['loaded'] += 1
-            start = starts.pop(self.name, None)
-            if start is not None:
-                stack[-1] += perf() - start
-
-    class Finder:
-        @staticmethod
-        def find_spec(name, path=None, target=None):
-            row = recorded.get(name)
-            if row is None or row[1] not in ('py', 'ext'):
-                return None
-            starts[name] = perf()
-            spec = machinery.ModuleSpec(name, Loader(name, row), origin=row[2], is_package=row[3] is not None)
-            if row[3] is not None:
-                spec.submodule_search_locations = list(row[3])
-            spec.has_location = True
-            return spec
-
-    sys.meta_path.insert(0, Finder)
+    totals = limit_loader.install(table)
     c0 = time.process_time()
     t0 = time.perf_counter()
     run_workload()
@@ -193,27 +144,7 @@ else:
     if rt is not None and hasattr(rt, '_phases'):
         out['phases'] = rt._phases()
 if mode == 'record':
-    import importlib.util, pickle
-    rows = []
-    for name, module in list(sys.modules.items()):
-        spec = getattr(module, '__spec__', None)
-        origin = getattr(spec, 'origin', None)
-        locations = getattr(spec, 'submodule_search_locations', None)
-        locations = list(locations) if locations is not None else None
-        pyc = None
-        kind = 'other'
-        if origin and getattr(spec, 'has_location', False) and origin.endswith('.py'):
-            try:
-                with open(importlib.util.cache_from_source(origin), 'rb') as f:
-                    pyc = f.read()
-                kind = 'py'
-            except OSError:
-                pass
-        elif origin and getattr(spec, 'has_location', False) and origin.endswith('.so'):
-            kind = 'ext'
-        rows.append((name, kind, origin, locations, pyc))
-    with open(table, 'wb') as f:
-        pickle.dump(rows, f)
+    limit_loader.record(table)
 out.update(import_s=t1 - t0, cpu_s=c1 - c0, modules=len(sys.modules))
 try:  # bytes this process made the kernel read from storage (cold runs)
     with open('/proc/self/io') as f:
@@ -221,7 +152,7 @@ try:  # bytes this process made the kernel read from storage (cold runs)
 except (OSError, KeyError, ValueError):
     pass
 sys.stdout.write(repr(out) + '\n')
-""".replace("MARK", repr(MARK))
+""".replace("MARK", repr(MARK)).replace("HERE", repr(HERE))
 
 
 def evict(paths):
@@ -595,7 +526,7 @@ def main():
                                              r["runtime_ext_file_syscalls"],
                                              r["file_syscalls_workload"] - r["runtime_file_syscalls"]))
         lim = rep["limit"]
-        print("  limit = marshal.loads + exec of %d modules served from memory, each less its nested imports "
+        print("  limit = marshal.loads + exec (or extension loading) of %d modules served from memory, each less its nested imports "
               "(unmarshal %.1f ms); that run took %.1f ms in all" % (
                   lim["replayed"], lim["unmarshal_s"] * 1e3, lim["import_s"]["median"] * 1e3))
         if "phases" in rep:  # noqa: E501

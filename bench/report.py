@@ -284,7 +284,7 @@ def main():
                   "cached). `blob` is frozen with the default layout (bytecode first, by name); `blob:profiled` "
                   "with `oxpack freeze --profile 'python3 real-set.py'`, which puts the payloads that run read first, "
                   "in the order it read them, so start-up reads one contiguous stretch of the file. Its limit row "
-                  "serves the code from memory (not cold) and counts marshal + exec of Python modules only.\n")
+                  "serves the code from memory (not cold) and leaves out the workload's own work.\n")
         md.append("```\n" + extra["cold"]["text"].rstrip() + "\n```\n")
     if extra["open_lookup"]:
         ol = extra["open_lookup"]
