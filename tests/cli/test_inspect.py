@@ -178,3 +178,20 @@ def test_cat_vector_payload_damage_fails(oxpack, vectors):
     assert r.stdout == ""
     ok = oxpack("cat", vectors / "one-module.oxr", "hello")
     assert ok.returncode == 0 and ok.stdout == "print('hello, world')\n"
+
+
+@pytest.mark.parametrize("args", [["ls", "{blob}"], ["ls", "--json", "{blob}"], ["info", "{blob}"],
+                                  ["info", "--json", "{blob}"], ["verify", "{blob}"], ["cat", "{blob}", "big"],
+                                  ["diff", "{blob}", "{blob}", "--json"], ["scan", "{root}"],
+                                  ["scan", "{root}", "--json"], ["--help"], ["ls", "--help"]])
+def test_an_output_that_cannot_be_written_is_exit_4(oxpack, blob, args):
+    """Output to a full device: exit 4 and one line naming standard output,
+    never a silent 0 (README promises 4 for I/O errors writing output)."""
+    import subprocess
+    out, root, _ = blob
+    argv = [a.format(blob=out, root=root) for a in args]
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run([str(oxpack.path), *argv], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 4, (argv, r.returncode, r.stderr)
+    lines = error_lines(r.stderr)
+    assert len(lines) == 1 and "standard output" in lines[0] and "No space left" in lines[0]

@@ -1,11 +1,8 @@
 // oxpack cat: one entry's payload, raw, to stdout.
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <optional>
 
 #include "commands.hpp"
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "output.hpp"
 
@@ -57,17 +54,8 @@ Action setup_cat(CLI::App& app) {
         auto e = resolve(blob, o->name, o->kind);
         if (!e) throw Failure(Exit::BadInput, o->blob + ": no entry named '" + o->name + "'");
         auto p = unwrap(blob.payload(*e), Exit::BadInput);
-        const unsigned char* d = p.data();
-        size_t left = p.size();
-        while (left > 0) {
-            ssize_t n = ::write(1, d, left);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                throw Failure(Exit::Io, std::string("stdout: write failed: ") + std::strerror(errno));
-            }
-            d += n;
-            left -= static_cast<size_t>(n);
-        }
+        std::span<const unsigned char> piece[] = {{p.data(), p.size()}};
+        core::write_all_fd(1, piece, "standard output");
         return 0;
     };
 }

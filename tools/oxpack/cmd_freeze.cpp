@@ -1,6 +1,7 @@
 // oxpack freeze: scan a Python environment for a target interpreter and pack
 // it into one blob (written atomically).
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -78,7 +79,10 @@ Action setup_freeze(CLI::App& app) {
     };
     auto o = std::make_shared<Opts>();
     add_scan_options(app, o->scan);
-    app.add_option("-o,--output", o->out, "The blob to write (atomically)")->required();
+    app.add_option("-o,--output", o->out,
+                   "The blob to write (atomically; a symlink is written through; '-' for standard output). "
+                   "An existing path that is not a regular file is refused")
+        ->required();
     app.add_option("--compress", o->compress, "none, zstd or zstd:LEVEL (default: none)");
     app.add_option("--optimize", o->optimize, "Bytecode levels to store: 0, 1, 2 or a list like 0,1,2 (default: 0)");
     app.add_option("--sources", o->sources, "keep (for tracebacks and inspect; default) or drop")
@@ -90,6 +94,11 @@ Action setup_freeze(CLI::App& app) {
     app.add_flag("--json", o->json, "Print a JSON summary on stdout");
     app.add_flag("--no-progress", o->no_progress, "No progress bar even on a terminal");
     return [o] {
+        const bool to_stdout = o->out == "-";
+        if (to_stdout && o->json) throw Failure(Exit::Usage, "-o - and --json both write to standard output; pick one");
+        if (to_stdout && ::isatty(1))
+            throw Failure(Exit::Usage, "-o -: standard output is a terminal; redirect it to a file or a pipe");
+        if (!to_stdout) core::resolve_output_path(o->out);  // refuse a device, FIFO or directory before the work
         auto spec = parse_compress(o->compress);
         freeze::FreezeOptions fo;
         fo.optimize = parse_levels(o->optimize);
@@ -115,7 +124,10 @@ Action setup_freeze(CLI::App& app) {
         auto t1 = std::chrono::steady_clock::now();
         freeze::FreezeOutput out = freeze::freeze_scan(py, r, fo, report);
         auto t_write = std::chrono::steady_clock::now();
-        core::write_file_atomic(o->out, out.image.pieces());
+        if (to_stdout)
+            core::write_all_fd(1, out.image.pieces(), "standard output");
+        else
+            core::write_file_atomic(o->out, out.image.pieces());
         auto t2 = std::chrono::steady_clock::now();
         progress.done();
         print_problems(report);
@@ -147,7 +159,7 @@ Action setup_freeze(CLI::App& app) {
                         {"write_seconds", secs(t_write, t2)},
                         {"total_seconds", secs(t0, t2)}});
         } else {
-            std::cerr << "oxpack: " << o->out << ": " << s.entries << " entries, " << s.blob_bytes << " bytes from "
+            std::cerr << "oxpack: " << (to_stdout ? std::string("standard output") : o->out) << ": " << s.entries << " entries, " << s.blob_bytes << " bytes from "
                       << r.roots.size() << " root(s); bytecode " << s.bytecode_reused << " reused, "
                       << s.bytecode_compiled << " compiled";
             if (report.skipped_count()) std::cerr << "; " << report.skipped_count() << " input(s) skipped (see warnings)";

@@ -4,6 +4,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "commands.hpp"
@@ -20,6 +23,22 @@ constexpr const char* kExitCodes =
     "  4   I/O error writing output\n"
     "  5   finished, but some inputs were skipped (see the warnings)\n"
     "  70  internal error";
+
+// Output is buffered: an error writing it (a full disk, /dev/full, a closed
+// pipe's EPIPE with SIGPIPE ignored) shows only when it is flushed. Flush
+// here, before exiting, so that it becomes exit code 4 instead of a silent 0.
+void finish_stdout() {
+    std::cout.flush();
+    bool failed = !std::cout.good();
+    int e = 0;
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+        failed = true;
+        e = errno;
+    }
+    if (failed)
+        throw oxpack::Failure(oxpack::Exit::Io, std::string("standard output: write failed") +
+                                                    (e ? std::string(": ") + std::strerror(e) : std::string()));
+}
 
 }  // namespace
 
@@ -53,13 +72,21 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
+        int rc = app.exit(e);  // --help and --version print here
+        try {
+            finish_stdout();
+        } catch (const Failure& f) {
+            std::cerr << "oxpack: error: " << f.what() << "\n";
+            return static_cast<int>(f.code());
+        }
         return rc == 0 ? 0 : static_cast<int>(Exit::Usage);
     }
     if (verbosity >= 2) logger->set_level(spdlog::level::debug);
     else if (verbosity == 1) logger->set_level(spdlog::level::info);
     try {
-        return action ? action() : static_cast<int>(Exit::Usage);
+        int rc = action ? action() : static_cast<int>(Exit::Usage);
+        finish_stdout();
+        return rc;
     } catch (const Failure& f) {
         std::cerr << "oxpack: error: " << f.what() << "\n";
         return static_cast<int>(f.code());
