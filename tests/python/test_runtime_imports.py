@@ -30,6 +30,13 @@ PROJECT = {
 
 SNAPSHOT = """
 import sys, json
+def plain(v):
+    if v is None or isinstance(v, (str, bool, int)):
+        return v
+    try:
+        return list(v)  # submodule_search_locations: list or _NamespacePath
+    except TypeError:
+        return type(v).__name__
 def snap(names):
     out = {}
     for n in names:
@@ -41,7 +48,11 @@ def snap(names):
         out[n] = {'name': m.__name__, 'package': m.__package__, 'path': list(p) if p is not None else None,
                   'file': getattr(m, '__file__', 'MISSING'), 'cached': getattr(m, '__cached__', 'MISSING'),
                   'spec_name': m.__spec__.name, 'parent': m.__spec__.parent,
-                  'has_location': m.__spec__.has_location, 'origin': m.__spec__.origin}
+                  'has_location': m.__spec__.has_location, 'origin': m.__spec__.origin,
+                  # spec.cpp builds specs and modules directly: the attributes, their order
+                  # and values (the loader aside) must be importlib's own, on every version.
+                  'spec_vars': [[k, plain(v)] for k, v in vars(m.__spec__).items() if k != 'loader'],
+                  'module_keys': list(vars(m))}
     return out
 """
 

@@ -12,7 +12,8 @@
 
 #include "runtime/core/elf_deps.hpp"
 #include "runtime/core/file_cache.hpp"
-#include "runtime/python/state.hpp"
+#include "runtime/python/loader.hpp"
+#include "runtime/python/payload.hpp"
 
 namespace oxpack::runtime {
 namespace {

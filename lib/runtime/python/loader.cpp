@@ -3,9 +3,19 @@
 // one module of one blob. get_code unmarshals the .pyc straight from the
 // mapping (past its 16-byte header), or compiles the source when there is no
 // valid bytecode for this interpreter.
-#include "runtime/python/state.hpp"  // Python.h first: marshal.h needs it
+#include "runtime/python/loader.hpp"  // Python.h first: marshal.h needs it
 
 #include <marshal.h>
+
+#include <new>
+
+#include "runtime/python/compat.hpp"
+#include "runtime/python/data.hpp"
+#include "runtime/python/heap_type.hpp"
+#include "runtime/python/lookup.hpp"
+#include "runtime/python/payload.hpp"
+#include "runtime/python/spec.hpp"
+#include "runtime/python/support_bridge.hpp"
 
 namespace oxpack::runtime {
 namespace {
@@ -62,6 +72,24 @@ PyObject* resolve_fullname(LoaderObject* l, const char* fn, PyObject* const* arg
 
 }  // namespace
 
+PyObject* new_loader(FinderObject* f, PyObject* name, PyObject* key, PyObject* origin, const ModuleChoice& choice) {
+    State* st = state_of(f);
+    ModuleChoice* kept = new (std::nothrow) ModuleChoice(choice);
+    if (kept == nullptr) return PyErr_NoMemory();
+    auto* l = PyObject_GC_New(LoaderObject, st->loader_type);
+    if (l == nullptr) {
+        delete kept;
+        return nullptr;
+    }
+    l->finder = reinterpret_cast<FinderObject*>(py::new_ref(reinterpret_cast<PyObject*>(f)));
+    l->name = py::new_ref(name);
+    l->key = py::new_ref(key);
+    l->path = py::new_ref(origin);
+    l->choice = kept;
+    PyObject_GC_Track(l);
+    return reinterpret_cast<PyObject*>(l);
+}
+
 PyObject* get_code_impl(FinderObject* f, PyObject* key, const ModuleChoice& c, PyObject* origin) {
     State* st = state_of(f);
     if (c.type == ModuleType::Extension) return py::none();
@@ -110,9 +138,7 @@ PyObject* get_code_impl(FinderObject* f, PyObject* key, const ModuleChoice& c, P
     }
     // Compiled at import, as SourceLoader does: through
     // _call_with_frames_removed so a SyntaxError's traceback is trimmed alike.
-    format::Payload p;
-    if (!read_payload(f, *c.source, key, p)) return nullptr;
-    Ref src(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p.data()), static_cast<Py_ssize_t>(p.size())));
+    Ref src(payload_bytes(f, *c.source, key));
     Ref mode(PyUnicode_FromString("exec"));
     if (!src || !mode) return nullptr;
     Ref args(PyTuple_Pack(4, st->builtin_compile, src.get(), origin, mode.get()));
@@ -123,9 +149,7 @@ PyObject* get_code_impl(FinderObject* f, PyObject* key, const ModuleChoice& c, P
 
 PyObject* get_source_impl(FinderObject* f, PyObject* key, const ModuleChoice& c) {
     if (!c.source) return py::none();
-    format::Payload p;
-    if (!read_payload(f, *c.source, key, p)) return nullptr;
-    Ref src(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p.data()), static_cast<Py_ssize_t>(p.size())));
+    Ref src(payload_bytes(f, *c.source, key));
     if (!src) return nullptr;
     return PyObject_CallFunctionObjArgs(state_of(f)->decode_source, src.get(), nullptr);
 }
@@ -142,7 +166,7 @@ PyObject* loader_create_module(PyObject* self, PyObject* spec) {
         OXPACK_TIMER_ADD(state_of(l->finder), ExtCreate, OXPACK_TIMER_ELAPSED(t0));
         return m;
     }
-    PyObject* m = prepared_module(state_of(l->finder), spec, self);
+    PyObject* m = prepared_module(state_of(l->finder), spec, self, c.type == ModuleType::Namespace);
     OXPACK_TIMER_ADD(state_of(l->finder), Create, OXPACK_TIMER_ELAPSED(t0));
     return m;
 }
@@ -191,14 +215,13 @@ PyObject* loader_exec_module(PyObject* self, PyObject* module) {
     OXPACK_TIMER_ADD(st, ExecOwn, (t_body - t_start) - (read_until_body - read_before));
 #endif
     if (!r) return nullptr;
-#if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030A0000
-    if (PyUnicode_CompareWithASCIIString(l->key, "importlib._common") == 0) {
+    if (compat::kResourcesFilesIgnoresLoader &&
+        PyUnicode_CompareWithASCIIString(l->key, compat::kResourcesCommonModule) == 0) {
         PyObject* sup = support_module(st);
         if (sup == nullptr) return nullptr;
         Ref p(PyObject_CallMethod(sup, "patch_common", "O", module));
         if (!p) return nullptr;
     }
-#endif
     return py::none();
 }
 
@@ -249,25 +272,19 @@ PyObject* loader_is_package(PyObject* self, PyObject* const* args, Py_ssize_t na
 
 PyObject* loader_get_data(PyObject* self, PyObject* path) { return get_data_impl(as_loader(self)->finder, path); }
 
-PyObject* loader_support_call(LoaderObject* l, const char* fn, PyObject* key) {
-    PyObject* sup = support_module(state_of(l->finder));
-    if (sup == nullptr) return nullptr;
-    return PyObject_CallMethod(sup, fn, "OO", reinterpret_cast<PyObject*>(l->finder), key);
-}
-
 PyObject* loader_get_resource_reader(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     LoaderObject* l = as_loader(self);
     LOADER_ALIVE(l)
     PyObject* fullname = optional_fullname("get_resource_reader", args, nargs, kwnames);
     if (fullname == nullptr) return nullptr;
-    return loader_support_call(l, "resource_reader", key_for(l, fullname));
+    return call_support(l->finder, "resource_reader", key_for(l, fullname));
 }
 
 // Python 3.9's importlib.resources.files() asks the loader itself.
 PyObject* loader_files(PyObject* self, PyObject*) {
     LoaderObject* l = as_loader(self);
     LOADER_ALIVE(l)
-    return loader_support_call(l, "loader_files", l->key);
+    return call_support(l->finder, "loader_files", l->key);
 }
 
 PyObject* loader_load_module(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -281,7 +298,7 @@ PyObject* loader_load_module(PyObject* self, PyObject* const* args, Py_ssize_t n
                                fullname == Py_None ? l->name : fullname);
 }
 
-#define FASTCALL(fn) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fn)), METH_FASTCALL | METH_KEYWORDS
+#define FASTCALL(fn) heap::fastcall(fn), METH_FASTCALL | METH_KEYWORDS
 
 PyMethodDef loader_methods[] = {
     {"create_module", loader_create_module, METH_O, "The extension module, or None for the default module"},
@@ -318,48 +335,32 @@ PyObject* loader_repr(PyObject* self) {
 }
 
 int loader_traverse(PyObject* self, visitproc visit, void* arg) {
-    Py_VISIT(Py_TYPE(self));
-    LoaderObject* l = as_loader(self);
-    Py_VISIT(reinterpret_cast<PyObject*>(l->finder));
-    return 0;
+    return heap::traverse<LoaderObject, &LoaderObject::finder>(self, visit, arg);
 }
 
 int loader_clear(PyObject* self) {
-    LoaderObject* l = as_loader(self);
-    PyObject* f = reinterpret_cast<PyObject*>(l->finder);
-    l->finder = nullptr;
-    Py_XDECREF(f);
+    heap::clear_members<LoaderObject, &LoaderObject::finder>(as_loader(self));
     return 0;
 }
 
-void loader_dealloc(PyObject* self) {
-    PyTypeObject* tp = Py_TYPE(self);
-    PyObject_GC_UnTrack(self);
-    LoaderObject* l = as_loader(self);
-    loader_clear(self);
-    Py_CLEAR(l->name);
-    Py_CLEAR(l->key);
-    Py_CLEAR(l->path);
+void loader_release(LoaderObject* l) {
+    heap::clear_members<LoaderObject, &LoaderObject::finder, &LoaderObject::name, &LoaderObject::key,
+                        &LoaderObject::path>(l);
     delete l->choice;
     l->choice = nullptr;
-    tp->tp_free(self);
-    Py_DECREF(tp);
 }
 
-PyObject* loader_new(PyTypeObject*, PyObject*, PyObject*) {
-    PyErr_SetString(PyExc_TypeError, "Loaders are made by Finder.find_spec()");
-    return nullptr;
-}
+constexpr char kLoaderNew[] = "Loaders are made by Finder.find_spec()";
 
 PyType_Slot loader_slots[] = {
-    {Py_tp_new, reinterpret_cast<void*>(loader_new)},
+    {Py_tp_new, reinterpret_cast<void*>(heap::refuse_new<kLoaderNew>)},
     {Py_tp_doc, const_cast<char*>("Loads one module from an installed blob (the loader of its ModuleSpec).")},
     {Py_tp_methods, loader_methods},
     {Py_tp_getset, loader_getset},
     {Py_tp_repr, reinterpret_cast<void*>(loader_repr)},
     {Py_tp_traverse, reinterpret_cast<void*>(loader_traverse)},
     {Py_tp_clear, reinterpret_cast<void*>(loader_clear)},
-    {Py_tp_dealloc, reinterpret_cast<void*>(loader_dealloc)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(heap::dealloc<LoaderObject, loader_release>)},
     {0, nullptr},
 };
 

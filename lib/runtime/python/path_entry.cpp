@@ -3,7 +3,8 @@
 // of blob-mode packages), so pkgutil.iter_modules(pkg.__path__) and
 // walk_packages list what the blob holds, and a blob path on sys.path works
 // the way a zip file does.
-#include "runtime/python/state.hpp"
+#include "runtime/python/heap_type.hpp"
+#include "runtime/python/lookup.hpp"
 
 namespace oxpack::runtime {
 namespace {
@@ -56,30 +57,17 @@ PyObject* entry_iter_modules(PyObject* self, PyObject* const* args, Py_ssize_t n
     }
     std::string_view package;
     if (!py::utf8(pe->package, package, "package")) return nullptr;
-    auto kids = list_children(pe->finder->ctx->blob, package);
-    if (!kids) {
-        raise_format_error(state_of(pe->finder), kids.error(), Py_None, pe->finder->path);
-        return nullptr;
-    }
-    Ref out(PyList_New(0));
+    Ref out(module_children(pe->finder, package, a[0]));
     if (!out) return nullptr;
-    for (const auto& k : *kids) {
-        Ref n = py::str(k.name);
-        if (!n) return nullptr;
-        Ref full(PyUnicode_Concat(a[0], n.get()));
-        if (!full) return nullptr;
-        Ref t(PyTuple_Pack(2, full.get(), k.package ? Py_True : Py_False));
-        if (!t || PyList_Append(out.get(), t.get()) < 0) return nullptr;
-    }
     return PyObject_GetIter(out.get());
 }
 
 PyObject* entry_invalidate_caches(PyObject*, PyObject*) { return py::none(); }
 
 PyMethodDef entry_methods[] = {
-    {"find_spec", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(entry_find_spec)),
+    {"find_spec", heap::fastcall(entry_find_spec),
      METH_FASTCALL | METH_KEYWORDS, "find_spec(fullname, target=None)"},
-    {"iter_modules", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(entry_iter_modules)),
+    {"iter_modules", heap::fastcall(entry_iter_modules),
      METH_FASTCALL | METH_KEYWORDS, "iter_modules(prefix=''): (name, ispkg) for pkgutil"},
     {"invalidate_caches", entry_invalidate_caches, METH_NOARGS, "Nothing to invalidate"},
     {nullptr, nullptr, 0, nullptr},
@@ -102,33 +90,19 @@ PyObject* entry_repr(PyObject* self) {
 }
 
 int entry_traverse(PyObject* self, visitproc visit, void* arg) {
-    Py_VISIT(Py_TYPE(self));
-    Py_VISIT(reinterpret_cast<PyObject*>(as_entry(self)->finder));
-    return 0;
+    return heap::traverse<PathEntryObject, &PathEntryObject::finder>(self, visit, arg);
 }
 
 int entry_clear(PyObject* self) {
-    PathEntryObject* pe = as_entry(self);
-    PyObject* f = reinterpret_cast<PyObject*>(pe->finder);
-    pe->finder = nullptr;
-    Py_XDECREF(f);
+    heap::clear_members<PathEntryObject, &PathEntryObject::finder>(as_entry(self));
     return 0;
 }
 
-void entry_dealloc(PyObject* self) {
-    PyTypeObject* tp = Py_TYPE(self);
-    PyObject_GC_UnTrack(self);
-    entry_clear(self);
-    Py_CLEAR(as_entry(self)->path);
-    Py_CLEAR(as_entry(self)->package);
-    tp->tp_free(self);
-    Py_DECREF(tp);
+void entry_release(PathEntryObject* pe) {
+    heap::clear_members<PathEntryObject, &PathEntryObject::finder, &PathEntryObject::path, &PathEntryObject::package>(pe);
 }
 
-PyObject* entry_new(PyTypeObject*, PyObject*, PyObject*) {
-    PyErr_SetString(PyExc_TypeError, "PathEntryFinders are made by Finder.path_hook()");
-    return nullptr;
-}
+constexpr char kEntryNew[] = "PathEntryFinders are made by Finder.path_hook()";
 
 PyType_Slot entry_slots[] = {
     {Py_tp_doc, const_cast<char*>("sys.path_hooks finder for a blob path or a package directory inside it.")},
@@ -137,8 +111,8 @@ PyType_Slot entry_slots[] = {
     {Py_tp_repr, reinterpret_cast<void*>(entry_repr)},
     {Py_tp_traverse, reinterpret_cast<void*>(entry_traverse)},
     {Py_tp_clear, reinterpret_cast<void*>(entry_clear)},
-    {Py_tp_dealloc, reinterpret_cast<void*>(entry_dealloc)},
-    {Py_tp_new, reinterpret_cast<void*>(entry_new)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(heap::dealloc<PathEntryObject, entry_release>)},
+    {Py_tp_new, reinterpret_cast<void*>(heap::refuse_new<kEntryNew>)},
     {0, nullptr},
 };
 

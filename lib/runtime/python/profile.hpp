@@ -1,4 +1,4 @@
-// Phase timers for profiling the import path (docs/import-profile.md).
+// Phase timers for profiling the import path (docs/import-profile.md, lib/runtime/README.md).
 // Compiled in only with -DOXPACK_RUNTIME_PROFILE=ON (a separate build:
 // a normal build has no timers and no oxpack_runtime._phases()); each timer
 // costs two clock_gettime() calls. Totals live in the module state.

@@ -1,9 +1,8 @@
-// Small helpers for the CPython C API across 3.8-3.13: an owning reference,
+// Small helpers for the CPython C API (version differences: compat.hpp): an owning reference,
 // argument parsing for METH_FASTCALL | METH_KEYWORDS, string conversion.
 #pragma once
 
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "runtime/python/compat.hpp"  // Python.h
 
 #include <initializer_list>
 #include <string>
@@ -47,11 +46,7 @@ inline PyObject* none() { return new_ref(Py_None); }
 
 // callable(*args) without building a tuple.
 inline PyObject* call(PyObject* callable, std::initializer_list<PyObject*> args) {
-#if PY_VERSION_HEX < 0x03090000
-    return _PyObject_Vectorcall(callable, args.begin(), args.size(), nullptr);
-#else
-    return PyObject_Vectorcall(callable, args.begin(), args.size(), nullptr);
-#endif
+    return compat::vectorcall(callable, args.begin(), args.size());
 }
 
 // UTF-8 bytes (paths: with surrogateescape) to str.

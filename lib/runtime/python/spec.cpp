@@ -14,7 +14,9 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/python/state.hpp"
+#include "runtime/python/spec.hpp"
+
+#include "runtime/python/compat.hpp"
 
 namespace oxpack::runtime {
 namespace {
@@ -119,20 +121,20 @@ bool get(PyObject* spec, PyObject* attr, Ref& out) {
 PyObject* frozen_candidates() {
     Ref names(PySet_New(nullptr));
     if (!names) return nullptr;
-#if PY_VERSION_HEX >= 0x030B0000
-    Ref imp(PyImport_ImportModule("_imp"));
-    if (!imp) return nullptr;
-    Ref list(PyObject_CallMethod(imp.get(), "_frozen_module_names", nullptr));
-    if (!list) {
-        PyErr_Clear();
-        return nullptr;
+    if (compat::kListsFrozenNames) {
+        Ref imp(PyImport_ImportModule("_imp"));
+        if (!imp) return nullptr;
+        Ref list(PyObject_CallMethod(imp.get(), "_frozen_module_names", nullptr));
+        if (!list) {
+            PyErr_Clear();
+            return nullptr;
+        }
+        Ref it(PyObject_GetIter(list.get()));
+        if (!it) return nullptr;
+        while (Ref item{PyIter_Next(it.get())})
+            if (PySet_Add(names.get(), item.get()) < 0) return nullptr;
+        if (PyErr_Occurred()) return nullptr;
     }
-    Ref it(PyObject_GetIter(list.get()));
-    if (!it) return nullptr;
-    while (Ref item{PyIter_Next(it.get())})
-        if (PySet_Add(names.get(), item.get()) < 0) return nullptr;
-    if (PyErr_Occurred()) return nullptr;
-#endif
     for (const struct _frozen* p = PyImport_FrozenModules; p != nullptr && p->name != nullptr; ++p) {
         Ref n(PyUnicode_FromString(p->name));
         if (!n || PySet_Add(names.get(), n.get()) < 0) return nullptr;
@@ -170,6 +172,9 @@ bool init_spec_support(State* st) {
     if (!tag) PyErr_Clear();
     if (posix && tag && PyUnicode_Check(tag.get())) st->cache_tag = tag.release();
 
+#ifdef OXPACK_SPEC_VIA_IMPORTLIB
+    return true;  // a measurement build: specs through ModuleSpec(), modules through module_from_spec
+#endif
     // ModuleSpec's layout, from one instance its __init__ built.
     Ref name(PyUnicode_FromString("oxpack_template"));
     Ref origin(PyUnicode_FromString("/oxpack_template.py"));
@@ -258,7 +263,7 @@ PyObject* new_spec(State* st, PyObject* name, PyObject* loader, PyObject* origin
     return spec.release();
 }
 
-PyObject* prepared_module(State* st, PyObject* spec, PyObject* loader) {
+PyObject* prepared_module(State* st, PyObject* spec, PyObject* loader, bool namespace_package) {
     if (st->spec_keys == nullptr || Py_TYPE(spec) != reinterpret_cast<PyTypeObject*>(st->ModuleSpec))
         return py::none();
     Ref spec_loader, name, locations, fileattr, origin, cached;
@@ -290,7 +295,10 @@ PyObject* prepared_module(State* st, PyObject* spec, PyObject* loader) {
     if (PyDict_SetItem(d, st->s_package_attr, parent.get()) < 0 ||
         PyDict_SetItem(d, st->s_loader_attr, loader) < 0)
         return nullptr;
-    // _init_module_attrs sets __spec__, then these in this order.
+    // _init_module_attrs sets __spec__, then these in this order. A namespace
+    // package gets __file__ = None first, as its loader-less spec makes
+    // _init_module_attrs do (bpo-32305).
+    if (namespace_package && !has_location && PyDict_SetItem(d, st->s_file, Py_None) < 0) return nullptr;
     if (locations.get() != Py_None && PyDict_SetItem(d, st->s_path_attr, locations.get()) < 0) return nullptr;
     if (has_location) {
         if (PyDict_SetItem(d, st->s_file, origin.get()) < 0) return nullptr;
@@ -317,20 +325,12 @@ int shadowed_by_builtin_or_frozen(FinderObject* f, PyObject* name, PyObject* pat
     }
     // What BuiltinImporter.find_spec / FrozenImporter.find_spec test. An
     // error there is theirs to raise: step aside.
-    if (builtin_after) {
-#if PY_VERSION_HEX < 0x030B0000
-        bool asked = path == nullptr || path == Py_None;  // before 3.11 they only serve top-level lookups
-#else
-        (void)path;
-        bool asked = true;
-#endif
+    if (builtin_after && compat::builtin_and_frozen_see(path)) {
         // sys.builtin_module_names is the inittab _imp.is_builtin searches.
-        if (asked) {
-            int yes = PySet_Contains(st->builtin_names, name);
-            if (yes != 0) {
-                PyErr_Clear();
-                return 1;
-            }
+        int yes = PySet_Contains(st->builtin_names, name);
+        if (yes != 0) {
+            PyErr_Clear();
+            return 1;
         }
     }
     if (frozen_after && st->frozen_names != nullptr) {
@@ -344,15 +344,11 @@ int shadowed_by_builtin_or_frozen(FinderObject* f, PyObject* name, PyObject* pat
             PyErr_Clear();
             return 1;
         }
-#if PY_VERSION_HEX >= 0x030B0000
-        if (r.get() != Py_None) return 1;
-#else
-        int yes = PyObject_IsTrue(r.get());
+        int yes = compat::frozen_found(r.get());
         if (yes != 0) {
             PyErr_Clear();
             return 1;
         }
-#endif
     }
     return 0;
 }

@@ -11,7 +11,11 @@ import posixpath as _pp
 import re as _re
 import sys as _sys
 
-_SPACE_DISTRIBUTION = 3
+_SPACE_DISTRIBUTION = 3  # format::Space::Distribution
+
+# What Finder._path_kind() returns: support_bridge.cpp's PathKind (the
+# runtime checks that these agree when it loads this file).
+PATH_MISSING, PATH_FILE, PATH_DIR = 0, 1, 2
 
 
 def _traversable_base():
@@ -70,13 +74,13 @@ class BlobPath(_traversable_base()):
         return self._finder._path_kind(self._rel)
 
     def exists(self):
-        return self._kind() != 0
+        return self._kind() != PATH_MISSING
 
     def is_dir(self):
-        return self._kind() == 2
+        return self._kind() == PATH_DIR
 
     def is_file(self):
-        return self._kind() == 1
+        return self._kind() == PATH_FILE
 
     def iterdir(self):
         kids = self._finder._list_dir(self._rel)

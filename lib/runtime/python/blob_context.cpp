@@ -1,0 +1,66 @@
+#include "runtime/python/blob_context.hpp"
+
+namespace oxpack::runtime {
+
+const std::string& BlobContext::prefix(uint16_t root) const {
+    if (origin == format::OriginMode::Original && root < info.roots.size()) return info.roots[root].path;
+    return path;
+}
+
+std::string BlobContext::location(uint16_t root, std::string_view rel) const {
+    const std::string& p = prefix(root);
+    std::string s;
+    s.reserve(p.size() + 1 + rel.size());  // one allocation on the find_spec path
+    s += p;
+    s += '/';
+    s += rel;
+    return s;
+}
+
+const PathIndex* BlobContext::path_index(State* st) {
+    if (!paths) {
+        auto built = PathIndex::build(blob);
+        if (!built) {
+            raise_format_error(st, built.error(), Py_None, Py_None);
+            return nullptr;
+        }
+        paths = std::make_unique<PathIndex>(std::move(*built));
+    }
+    return paths.get();
+}
+
+const std::vector<std::pair<std::string, uint16_t>>* BlobContext::distributions(State* st, PyObject* blob_path) {
+    if (dists_built) return &dists;
+    auto pos = blob.lower_bound(format::Space::Distribution, "");
+    if (!pos) {
+        raise_format_error(st, pos.error(), Py_None, blob_path);
+        return nullptr;
+    }
+    std::vector<std::pair<std::string, uint16_t>> found;
+    for (uint32_t i = *pos; i < blob.entry_count(); ++i) {
+        auto e = blob.entry(i);
+        if (!e) {
+            raise_format_error(st, e.error(), Py_None, blob_path);
+            return nullptr;
+        }
+        if (e->space != static_cast<uint8_t>(format::Space::Distribution)) break;
+        std::string_view dir = e->key.substr(0, e->key.find('/'));
+        if (found.empty() || found.back().first != dir || found.back().second != e->root)
+            found.emplace_back(std::string(dir), e->root);
+    }
+    dists = std::move(found);
+    dists_built = true;
+    return &dists;
+}
+
+void raise_blob_error(State* st, const std::string& message, PyObject* name, PyObject* path) {
+    py::Ref msg = py::str(message);
+    if (!msg) return;
+    PyErr_SetImportErrorSubclass(st->BlobError, msg.get(), name ? name : Py_None, path ? path : Py_None);
+}
+
+void raise_format_error(State* st, const format::Error& e, PyObject* name, PyObject* path) {
+    raise_blob_error(st, e.message, name, path);
+}
+
+}  // namespace oxpack::runtime

@@ -1,0 +1,53 @@
+// One installed blob as the binding sees it: the mapped file, its decoded
+// meta section, the mode it serves in, and the parts built on first use
+// (the path index, the distribution list, extracted extensions). Owned by
+// its Finder; immutable after install except the lazily built parts, which
+// are only touched with the GIL held. Also: raising BlobError.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "format/reader.hpp"
+#include "runtime/core/path_index.hpp"
+#include "runtime/python/state.hpp"
+
+namespace oxpack::runtime {
+
+struct BlobContext {
+    format::Blob blob;
+    format::BlobInfo info;
+    std::string path;                     // absolute path of the blob file
+    format::OriginMode origin = format::OriginMode::Original;
+    int optimize = 0;
+    uint32_t magic = 0;
+    std::unique_ptr<PathIndex> paths;     // built on first use
+    std::vector<std::pair<std::string, uint16_t>> dists;  // metadata dirs, built on first use
+    bool dists_built = false;
+    std::vector<int> memfds;              // never closed: dlopen matches libraries by path name
+    std::string cache_dir;                // extraction directory, created on first use
+    std::map<std::string, std::string> ext_paths;  // module key -> file it was loaded from
+    uintptr_t ra_start = 0, ra_end = 0;   // the payload read-ahead window last asked for (payload.cpp)
+
+    explicit BlobContext(format::Blob b) : blob(std::move(b)) {}
+    // "<root>/<path>" (original) or "<blob>/<path>" (blob mode).
+    std::string location(uint16_t root, std::string_view rel) const;
+    // The root path of `root`, or the blob path in blob mode / unknown roots.
+    const std::string& prefix(uint16_t root) const;
+    // Builds the path index if needed; nullptr with an exception set on error.
+    const PathIndex* path_index(State* st);
+    // The distribution metadata directories (name, root), built on first use;
+    // nullptr with BlobError (path=blob_path) set on error.
+    const std::vector<std::pair<std::string, uint16_t>>* distributions(State* st, PyObject* blob_path);
+};
+
+// Raises BlobError(message) with name= and path= (the blob).
+void raise_blob_error(State* st, const std::string& message, PyObject* name, PyObject* path);
+// Raises BlobError from a format error.
+void raise_format_error(State* st, const format::Error& e, PyObject* name, PyObject* path);
+
+}  // namespace oxpack::runtime

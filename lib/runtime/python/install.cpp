@@ -1,0 +1,390 @@
+#include "runtime/python/install.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <vector>
+
+#include "runtime/core/file_cache.hpp"
+#include "runtime/core/staleness.hpp"
+#include "runtime/core/verified.hpp"
+#include "runtime/python/compat.hpp"
+#include "runtime/python/support_bridge.hpp"
+
+namespace oxpack::runtime {
+namespace {
+
+using py::Ref;
+
+// os.path.abspath without touching the file system beyond getcwd().
+std::string absolute(const std::string& p) {
+    std::string s = p;
+    if (s.empty() || s[0] != '/') {
+        char buf[PATH_MAX];
+        if (::getcwd(buf, sizeof buf) != nullptr) s = std::string(buf) + "/" + s;
+    }
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= s.size()) {
+        size_t slash = s.find('/', start);
+        if (slash == std::string::npos) slash = s.size();
+        std::string c = s.substr(start, slash - start);
+        start = slash + 1;
+        if (c.empty() || c == ".") continue;
+        if (c == "..") {
+            if (!parts.empty()) parts.pop_back();
+            continue;
+        }
+        parts.push_back(c);
+    }
+    std::string out;
+    for (const auto& c : parts) out += "/" + c;
+    return out.empty() ? "/" : out;
+}
+
+std::string version_string(uint32_t hex) {
+    return std::to_string(hex >> 24) + "." + std::to_string((hex >> 16) & 0xFF) + "." + std::to_string((hex >> 8) & 0xFF);
+}
+
+// One of `names` as its value in `values` (None keeps `out`); false with
+// ValueError ("<what> must be <expected>, not ...") for anything else.
+template <typename E, size_t N>
+bool choice(PyObject* arg, const char* what, const char* expected, const char* const (&names)[N],
+            const E (&values)[N], E& out) {
+    if (arg == nullptr || arg == Py_None) return true;
+    std::string_view s;
+    if (!py::utf8(arg, s, what)) return false;
+    for (size_t i = 0; i < N; ++i)
+        if (s == names[i]) {
+            out = values[i];
+            return true;
+        }
+    PyErr_Format(PyExc_ValueError, "%s must be %s, not %R", what, expected, arg);
+    return false;
+}
+
+void set_import_error(PyObject* type, const std::string& message, PyObject* path) {
+    Ref m = py::str(message);
+    if (m) PyErr_SetImportErrorSubclass(type, m.get(), Py_None, path);
+}
+
+// Where a new finder goes in sys.meta_path: before PathFinder, and ahead of
+// the builtin and frozen importers unless some other finder sits between
+// them and PathFinder (finders installed earlier stay ahead of this one).
+// Ahead of them it steps aside for their modules (see
+// shadowed_by_builtin_or_frozen), so they keep precedence, and an import
+// served from the blob no longer runs their two Python-level find_spec
+// calls under the import lock first.
+Py_ssize_t insert_position(State* st, PyObject* meta_path) {
+    Py_ssize_t end = PyList_GET_SIZE(meta_path);
+    for (Py_ssize_t i = 0; i < end; ++i)
+        if (PyList_GET_ITEM(meta_path, i) == st->PathFinder) end = i;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < end; ++i) {
+        PyObject* item = PyList_GET_ITEM(meta_path, i);
+        if (item != st->BuiltinImporter && item != st->FrozenImporter) at = i + 1;
+    }
+    return at;
+}
+
+// --- 1. the arguments ----------------------------------------------------------
+
+bool read_install_options(PyObject* path_arg, PyObject* origin_arg, PyObject* stale_arg, PyObject* verify_arg,
+                          InstallOptions& o) {
+    std::string raw;
+    if (!py::fspath(path_arg, raw)) return false;
+    o.path = absolute(raw);
+    static const char* const origin_names[] = {"original", "blob"};
+    static const format::OriginMode origin_values[] = {format::OriginMode::Original, format::OriginMode::Blob};
+    format::OriginMode mode{};
+    if (origin_arg != Py_None) {
+        if (!choice(origin_arg, "origin", "None, 'original' or 'blob'", origin_names, origin_values, mode)) return false;
+        o.origin = mode;
+    }
+    static const char* const stale_names[] = {"warn", "error", "ignore"};
+    static const Stale stale_values[] = {Stale::Warn, Stale::Error, Stale::Ignore};
+    static const char* const verify_names[] = {"index", "once", "header"};
+    static const Verify verify_values[] = {Verify::Index, Verify::Once, Verify::Header};
+    return choice(stale_arg, "stale", "'warn', 'error' or 'ignore'", stale_names, stale_values, o.stale) &&
+           choice(verify_arg, "verify", "'index', 'once' or 'header'", verify_names, verify_values, o.verify);
+}
+
+// --- 2. open and verify --------------------------------------------------------
+
+// The header, the section layout and (by `verify`) the index checksum:
+// "index" checks it at every install (reading the whole index, ~0.5 ms for
+// 40,000 entries); "once" only when this file, unchanged, has not passed the
+// check before (runtime/core/verified.hpp); "header" never. Whatever is
+// skipped, every index access stays bounds-checked and every payload is
+// checksummed when used: a damaged blob never crashes the interpreter nor
+// runs damaged code.
+format::Result<format::Blob> open_verified(const std::string& path, Verify verify) {
+    format::Result<format::Blob> opened = format::Error{format::ErrorCode::Io, ""};
+    bool index_ok = true;
+    const std::string cache_base = verify == Verify::Once ? cache_base_path() : std::string();
+    Py_BEGIN_ALLOW_THREADS
+    opened = format::Blob::open(path, format::OpenOptions{.check_index = false});
+    if (opened) {
+        auto bytes = opened->bytes();
+        size_t index_end = static_cast<size_t>(std::min<uint64_t>(opened->header().payload_offset, bytes.size()));
+        bool check = verify == Verify::Index ||
+                     (verify == Verify::Once &&
+                      !verified_before(cache_base, opened->file_identity(), opened->header().header_checksum));
+        if (check) {
+            // The whole index is about to be read: ask for all of it at once
+            // rather than a page fault per 64 KiB on a cold cache.
+            if (index_end > 0) ::madvise(const_cast<unsigned char*>(bytes.data()), index_end, MADV_WILLNEED);
+            index_ok = opened->index_checksum_ok();
+            if (index_ok && verify == Verify::Once)
+                remember_verified(opened->file_identity(), opened->header().header_checksum);
+        }
+        // Payloads are read one by one, scattered: no kernel read-around
+        // (read_payload asks for them, with its own read-ahead window).
+        size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+        size_t payload_start = (index_end + page - 1) & ~(page - 1);
+        if (payload_start < bytes.size())
+            ::madvise(const_cast<unsigned char*>(bytes.data()) + payload_start, bytes.size() - payload_start,
+                      MADV_RANDOM);
+    }
+    Py_END_ALLOW_THREADS
+    if (opened && !index_ok) return format::Error{format::ErrorCode::Corrupt, path + ": index checksum mismatch"};
+    return opened;
+}
+
+// Built for this interpreter? false with BlobVersionError set.
+bool check_target(State* st, const format::Blob& blob, const format::BlobInfo& info, const std::string& path,
+                  PyObject* path_str) {
+    const format::Header& h = blob.header();
+    const std::string& impl = info.target.implementation;
+    if (h.pyc_magic == st->magic && (h.hexversion >> 16) == compat::kMajorMinor && (impl.empty() || impl == "cpython"))
+        return true;
+    std::string built = (impl.empty() ? std::string("cpython") : impl) + " " +
+                        (info.target.python_version.empty() ? version_string(h.hexversion) : info.target.python_version);
+    set_import_error(st->BlobVersionError,
+                     path + ": built for " + built + " (bytecode magic " + std::to_string(h.pyc_magic & 0xFFFF) +
+                         "), but this is cpython " + version_string(PY_VERSION_HEX) + " (bytecode magic " +
+                         std::to_string(st->magic & 0xFFFF) + ")",
+                     path_str);
+    return false;
+}
+
+// Staleness matters when the modules stand for files on disk (original
+// mode). false with StaleBlobError set, or the warning raised as an error.
+bool check_stale(State* st, const format::BlobInfo& info, const InstallOptions& o, format::OriginMode mode,
+                 PyObject* path_str) {
+    if (mode != format::OriginMode::Original || o.stale == Stale::Ignore || info.roots.empty()) return true;
+    std::vector<StaleRoot> changed;
+    Py_BEGIN_ALLOW_THREADS
+    changed = stale_roots(info.roots);
+    Py_END_ALLOW_THREADS
+    if (changed.empty()) return true;
+    std::string msg = o.path + ": the environment changed after the freeze (" + changed[0].path + ": " +
+                      changed[0].reason;
+    if (changed.size() > 1) msg += ", and " + std::to_string(changed.size() - 1) + " more root(s)";
+    msg += "); modules served from the blob may differ from the files on disk";
+    if (o.stale == Stale::Error) {
+        set_import_error(st->StaleBlobError, msg, path_str);
+        return false;
+    }
+    return PyErr_WarnEx(st->StaleBlobWarning, msg.c_str(), 1) == 0;
+}
+
+// The blob's context, ready to serve; nullptr with the exception set.
+std::unique_ptr<BlobContext> open_blob_context(State* st, const InstallOptions& o, PyObject* path_str) {
+    auto opened = open_verified(o.path, o.verify);
+    if (!opened) {
+        raise_blob_error(st, opened.error().message, Py_None, path_str);
+        return nullptr;
+    }
+    auto info = opened->info();
+    if (!info) {
+        raise_blob_error(st, info.error().message, Py_None, path_str);
+        return nullptr;
+    }
+    if (!check_target(st, *opened, *info, o.path, path_str)) return nullptr;
+    const format::OriginMode mode = o.origin ? *o.origin : info->origin;
+    if (!check_stale(st, *info, o, mode, path_str)) return nullptr;
+    auto ctx = std::make_unique<BlobContext>(std::move(*opened));
+    ctx->info = std::move(*info);
+    ctx->path = o.path;
+    ctx->origin = mode;
+    ctx->optimize = st->optimize;
+    ctx->magic = st->magic;
+    return ctx;
+}
+
+// --- 3. register ---------------------------------------------------------------
+
+// A Finder owning `ctx`; nullptr with the exception set (ctx then freed).
+PyObject* new_finder(PyObject* module, std::unique_ptr<BlobContext> ctx, PyObject* path_str) {
+    State* st = state_of(module);
+    const auto& roots_info = ctx->info.roots;
+    Ref roots(PyTuple_New(static_cast<Py_ssize_t>(roots_info.size())));
+    if (!roots) return nullptr;
+    for (size_t i = 0; i < roots_info.size(); ++i) {
+        Ref r = py::str(roots_info[i].path);
+        if (!r) return nullptr;
+        PyTuple_SET_ITEM(roots.get(), static_cast<Py_ssize_t>(i), r.release());
+    }
+    auto* f = PyObject_GC_New(FinderObject, st->finder_type);
+    if (f == nullptr) return nullptr;
+    f->module = py::new_ref(module);
+    f->path = py::new_ref(path_str);
+    f->roots = roots.release();
+    f->ctx = ctx.release();
+    PyObject_GC_Track(f);
+    return reinterpret_cast<PyObject*>(f);
+}
+
+// Forget whatever the path machinery cached for paths inside the blob.
+bool forget_cached_path_entries(const std::string& path) {
+    PyObject* cache = PySys_GetObject("path_importer_cache");  // borrowed
+    if (cache == nullptr || !PyDict_Check(cache)) return true;
+    Ref keys(PyDict_Keys(cache));
+    if (!keys) return false;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys.get()); ++i) {
+        PyObject* k = PyList_GET_ITEM(keys.get(), i);
+        if (!PyUnicode_Check(k)) continue;
+        const char* s = PyUnicode_AsUTF8(k);
+        if (s == nullptr) {
+            PyErr_Clear();
+            continue;
+        }
+        std::string_view sv(s);
+        if (sv == path || (sv.size() > path.size() && sv.substr(0, path.size()) == path && sv[path.size()] == '/'))
+            if (PyDict_DelItem(cache, k) < 0) return false;
+    }
+    return true;
+}
+
+// The adjustments some Python versions need (compat.hpp): 3.9's files()
+// shim when importlib._common is already imported; before 3.13, in blob
+// mode, sys.excepthook through the traceback module.
+bool apply_version_adjustments(PyObject* module, format::OriginMode mode) {
+    State* st = state_of(module);
+    if (compat::kResourcesFilesIgnoresLoader) {
+        Ref name(PyUnicode_FromString(compat::kResourcesCommonModule));
+        if (!name) return false;
+        Ref common(PyImport_GetModule(name.get()));
+        if (common) {
+            PyObject* sup = support_module(st);
+            if (sup == nullptr) return false;
+            Ref p(PyObject_CallMethod(sup, "patch_common", "O", common.get()));
+            if (!p) return false;
+        } else if (PyErr_Occurred()) {
+            return false;
+        }
+    }
+    if (compat::kExcepthookReadsDiskOnly && mode == format::OriginMode::Blob) {
+        PyObject* current = PySys_GetObject("excepthook");
+        PyObject* original = PySys_GetObject("__excepthook__");
+        if (current != nullptr && current == original) {
+            Ref ours(PyObject_GetAttrString(module, "_excepthook"));
+            if (!ours || PySys_SetObject("excepthook", ours.get()) < 0) return false;
+        }
+    }
+    return true;
+}
+
+// Before PathFinder; builtin and frozen modules keep precedence, and blobs
+// installed earlier stay ahead of this one.
+bool register_finder(PyObject* module, PyObject* finder, PyObject* meta_path, PyObject* path_hooks) {
+    State* st = state_of(module);
+    BlobContext& ctx = *reinterpret_cast<FinderObject*>(finder)->ctx;
+    if (PyList_Insert(meta_path, insert_position(st, meta_path), finder) < 0) return false;
+    Ref hook(PyObject_GetAttrString(finder, "path_hook"));
+    if (!hook || PyList_Insert(path_hooks, 0, hook.get()) < 0) return false;
+    if (!forget_cached_path_entries(ctx.path)) return false;
+    if (PyList_Append(st->installed, finder) < 0) return false;
+    return apply_version_adjustments(module, ctx.origin);
+}
+
+// The finder already serving `path` (a new reference), None when there is
+// none, nullptr with ValueError when it serves in another mode.
+PyObject* already_installed(State* st, const InstallOptions& o, PyObject* meta_path, PyObject* path_str) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(st->installed); ++i) {
+        auto* f = reinterpret_cast<FinderObject*>(PyList_GET_ITEM(st->installed, i));
+        if (f->ctx->path != o.path) continue;
+        int in = PySequence_Contains(meta_path, reinterpret_cast<PyObject*>(f));
+        if (in < 0) return nullptr;
+        if (!in) continue;
+        if (o.origin && *o.origin != f->ctx->origin) {
+            PyErr_Format(PyExc_ValueError, "%U is already installed in %s mode", path_str,
+                         f->ctx->origin == format::OriginMode::Blob ? "blob" : "original");
+            return nullptr;
+        }
+        return py::new_ref(reinterpret_cast<PyObject*>(f));
+    }
+    return py::none();
+}
+
+}  // namespace
+
+PyObject* install(PyObject* module, PyObject* path_arg, PyObject* origin_arg, PyObject* stale_arg,
+                  PyObject* verify_arg) {
+    State* st = state_of(module);
+    InstallOptions o;
+    if (!read_install_options(path_arg, origin_arg, stale_arg, verify_arg, o)) return nullptr;
+    Ref path_str = py::str(o.path);
+    if (!path_str) return nullptr;
+    PyObject* meta_path = PySys_GetObject("meta_path");
+    PyObject* path_hooks = PySys_GetObject("path_hooks");
+    if (meta_path == nullptr || !PyList_Check(meta_path) || path_hooks == nullptr || !PyList_Check(path_hooks)) {
+        PyErr_SetString(PyExc_RuntimeError, "sys.meta_path or sys.path_hooks is not a list");
+        return nullptr;
+    }
+    Ref existing(already_installed(st, o, meta_path, path_str.get()));
+    if (!existing || existing.get() != Py_None) return existing.release();
+
+    auto ctx = open_blob_context(st, o, path_str.get());
+    if (!ctx) return nullptr;
+    Ref finder(new_finder(module, std::move(ctx), path_str.get()));
+    if (!finder) return nullptr;
+    if (!register_finder(module, finder.get(), meta_path, path_hooks)) return nullptr;
+    return finder.release();
+}
+
+PyObject* activate_from_env(PyObject* module) {
+    State* st = state_of(module);
+    Ref out(PyList_New(0));
+    if (!out) return nullptr;
+    const char* blobs = std::getenv("OXPACK_BLOB");
+    if (blobs == nullptr || *blobs == '\0') return out.release();
+    auto env = [](const char* name) -> Ref {
+        const char* v = std::getenv(name);
+        return v && *v ? Ref(PyUnicode_DecodeFSDefault(v)) : Ref::borrow(Py_None);
+    };
+    Ref origin = env("OXPACK_ORIGIN"), stale = env("OXPACK_STALE"), verify = env("OXPACK_VERIFY");
+    if (!origin || !stale || !verify) return nullptr;
+    std::string list(blobs);
+    size_t start = 0;
+    while (start <= list.size()) {
+        size_t colon = list.find(':', start);
+        if (colon == std::string::npos) colon = list.size();
+        std::string one = list.substr(start, colon - start);
+        start = colon + 1;
+        if (one.empty()) continue;
+        Ref p(PyUnicode_DecodeFSDefault(one.c_str()));
+        if (!p) return nullptr;
+        Ref f(install(module, p.get(), origin.get(), stale.get(), verify.get()));
+        if (!f) {
+            // A broken blob named in the environment must not stop Python:
+            // say why on stderr (it was asked for) and go on without it.
+            if (!PyErr_ExceptionMatches(st->BlobError) && !PyErr_ExceptionMatches(PyExc_ValueError)) return nullptr;
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            Ref t(type), v(value), b(tb);
+            Ref text(value ? PyObject_Str(value) : PyUnicode_FromString("unknown error"));
+            if (!text) return nullptr;
+            PySys_FormatStderr("oxpack_runtime: OXPACK_BLOB: %U; continuing without this blob\n", text.get());
+            continue;
+        }
+        if (PyList_Append(out.get(), f.get()) < 0) return nullptr;
+    }
+    return out.release();
+}
+
+}  // namespace oxpack::runtime

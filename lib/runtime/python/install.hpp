@@ -1,0 +1,34 @@
+// install(): putting a blob in service, in three steps (install.cpp):
+//   1. read_install_options  the arguments, checked, as plain C++ values
+//   2. open_blob_context     map the blob, verify it as `verify` says, check
+//                            it was built for this interpreter and (original
+//                            mode) that the frozen roots did not change
+//   3. register_finder       a Finder ahead of PathFinder in sys.meta_path,
+//                            its path hook, and the per-version adjustments
+// and activate_from_env(), the same driven by $OXPACK_* (the .pth hook).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "runtime/python/objects.hpp"
+
+namespace oxpack::runtime {
+
+enum class Stale { Warn, Error, Ignore };
+enum class Verify { Index, Once, Header };
+
+struct InstallOptions {
+    std::string path;                        // absolute (lexically), as __file__ in blob mode shows it
+    std::optional<format::OriginMode> origin;  // nullopt: the blob's own default
+    Stale stale = Stale::Warn;
+    Verify verify = Verify::Index;
+};
+
+// install(path, origin=None, stale='warn', verify='index') -> Finder.
+PyObject* install(PyObject* module, PyObject* path, PyObject* origin, PyObject* stale, PyObject* verify);
+
+// activate_from_env() -> [Finder]: the blobs named in $OXPACK_BLOB.
+PyObject* activate_from_env(PyObject* module);
+
+}  // namespace oxpack::runtime
