@@ -81,6 +81,20 @@ std::optional<std::vector<DirChild>> PathIndex::list_dir(std::string_view path, 
     return merged;
 }
 
+std::vector<std::pair<std::string, uint32_t>> PathIndex::files_below(std::string_view path, uint32_t root) const {
+    std::string prefix(path);
+    if (!prefix.empty()) prefix += '/';
+    std::vector<std::pair<std::string, uint32_t>> out;
+    for (size_t i = lower(prefix); i < records_.size(); ++i) {
+        const Record& r = records_[i];
+        if (r.path.substr(0, prefix.size()) != prefix) break;
+        if (r.marker || !root_ok(r, root)) continue;
+        if (!out.empty() && out.back().first == r.path) continue;  // a later root's copy
+        out.emplace_back(std::string(r.path), r.entry);
+    }
+    return out;
+}
+
 std::vector<uint32_t> PathIndex::files_in(std::string_view path, uint32_t root) const {
     std::string prefix(path);
     if (!prefix.empty()) prefix += '/';

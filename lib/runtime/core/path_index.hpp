@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "format/reader.hpp"
@@ -33,6 +34,10 @@ public:
     // The immediate children of directory `path`, sorted by name; nullopt when
     // `path` is not a directory.
     std::optional<std::vector<DirChild>> list_dir(std::string_view path, uint32_t root = kAnyRoot) const;
+    // Every file below directory `path` (recursively): (path relative to the
+    // root, entry), sorted by path; with kAnyRoot, the first root holding a
+    // path wins.
+    std::vector<std::pair<std::string, uint32_t>> files_below(std::string_view path, uint32_t root = kAnyRoot) const;
     // Entries of files directly inside directory `path` of `root`.
     std::vector<uint32_t> files_in(std::string_view path, uint32_t root) const;
 

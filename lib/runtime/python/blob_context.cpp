@@ -1,5 +1,7 @@
 #include "runtime/python/blob_context.hpp"
 
+#include <algorithm>
+
 namespace oxpack::runtime {
 
 const std::string& BlobContext::prefix(uint16_t root) const {
@@ -15,6 +17,11 @@ std::string BlobContext::location(uint16_t root, std::string_view rel) const {
     s += '/';
     s += rel;
     return s;
+}
+
+bool BlobContext::stale_root(uint32_t i) const {
+    return i < info.roots.size() &&
+           std::find(stale_roots.begin(), stale_roots.end(), info.roots[i].path) != stale_roots.end();
 }
 
 const PathIndex* BlobContext::path_index(State* st) {

@@ -23,6 +23,11 @@ struct BlobContext {
     format::BlobInfo info;
     std::string path;                     // absolute path of the blob file
     format::OriginMode origin = format::OriginMode::Original;
+    // Whether the frozen directory roots serve their files from the blob
+    // (the virtual file layer; roots that changed since the freeze are left
+    // to the disk). In blob mode the blob path itself always does.
+    enum class Files { Disk, Blob } files = Files::Disk;
+    std::vector<std::string> stale_roots;  // roots found changed at install (never mounted)
     int optimize = 0;
     uint32_t magic = 0;
     std::unique_ptr<PathIndex> paths;     // built on first use
@@ -34,6 +39,8 @@ struct BlobContext {
     uintptr_t ra_start = 0, ra_end = 0;   // the payload read-ahead window last asked for (payload.cpp)
 
     explicit BlobContext(format::Blob b) : blob(std::move(b)) {}
+    bool serves_files() const { return files == Files::Blob || origin == format::OriginMode::Blob; }
+    bool stale_root(uint32_t i) const;
     // "<root>/<path>" (original) or "<blob>/<path>" (blob mode).
     std::string location(uint16_t root, std::string_view rel) const;
     // The root path of `root`, or the blob path in blob mode / unknown roots.

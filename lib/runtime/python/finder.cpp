@@ -13,6 +13,7 @@
 #include "runtime/python/paths.hpp"
 #include "runtime/python/spec.hpp"
 #include "runtime/python/support_bridge.hpp"
+#include "runtime/python/vfs.hpp"
 
 namespace oxpack::runtime {
 namespace {
@@ -21,7 +22,7 @@ using py::Ref;
 
 FinderObject* as_finder(PyObject* o) { return reinterpret_cast<FinderObject*>(o); }
 
-PyObject* resources_shim_find_spec(PyObject* self, PyObject* const* a);
+PyObject* find_spec_then_adjust(PyObject* self, PyObject* const* a);
 PyObject* by_name(PyObject* self, PyObject* fullname, const char* method);
 
 // --- public methods ----------------------------------------------------------
@@ -34,9 +35,9 @@ PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nar
         PyErr_SetString(PyExc_TypeError, "find_spec(): fullname must be str");
         return nullptr;
     }
-    if (compat::kResourcesFilesIgnoresLoader &&
-        PyUnicode_CompareWithASCIIString(a[0], compat::kResourcesCommonModule) == 0)
-        return resources_shim_find_spec(self, a);
+    // A module support.py adjusts once imported (by whichever importer).
+    if (int adjusted = PySet_Contains(state_of(as_finder(self))->adjusted_names, a[0]); adjusted != 0)
+        return adjusted < 0 ? nullptr : find_spec_then_adjust(self, a);
     OXPACK_TIMER_START(t0);
     Ref spec(make_spec(as_finder(self), a[0], a[0], a[1]));
     if (spec && spec.get() != Py_None) {
@@ -170,6 +171,7 @@ PyObject* finder_uninstall(PyObject* self, PyObject*) {
     }
     for (Py_ssize_t i = PyList_GET_SIZE(st->installed) - 1; i >= 0; --i)
         if (PyList_GET_ITEM(st->installed, i) == self && PySequence_DelItem(st->installed, i) < 0) return nullptr;
+    vfs_unmount(st, as_finder(self));
     return py::none();
 }
 
@@ -186,12 +188,12 @@ PyObject* by_name(PyObject* self, PyObject* fullname, const char* method) {
     return PyObject_CallMethod(loader.get(), method, "O", fullname);
 }
 
-// Python 3.9: the lookup of importlib._common goes through support.py,
-// which patches that module once it is executed (compat.hpp).
-PyObject* resources_shim_find_spec(PyObject* self, PyObject* const* a) {
-    PyObject* sup = support_module(state_of(as_finder(self)));
+// The lookup of a module support.py adjusts once imported goes through it
+// (support_bridge.hpp): whoever serves it, its exec_module then tells us.
+PyObject* find_spec_then_adjust(PyObject* self, PyObject* const* a) {
+    PyObject* sup = support_module(as_finder(self)->module);
     if (sup == nullptr) return nullptr;
-    return PyObject_CallMethod(sup, "find_spec_39", "OOOO", self, a[0], a[1], a[2]);
+    return PyObject_CallMethod(sup, "find_spec_then_adjust", "OOOO", self, a[0], a[1], a[2]);
 }
 
 // --- the type ----------------------------------------------------------------
@@ -234,6 +236,9 @@ PyObject* finder_get_roots(PyObject* self, void*) { return py::new_ref(as_finder
 PyObject* finder_get_origin(PyObject* self, void*) {
     return PyUnicode_FromString(as_finder(self)->ctx->origin == format::OriginMode::Blob ? "blob" : "original");
 }
+PyObject* finder_get_files(PyObject* self, void*) {
+    return PyUnicode_FromString(as_finder(self)->ctx->files == BlobContext::Files::Blob ? "blob" : "disk");
+}
 PyObject* finder_get_target(PyObject* self, void*) {
     return py::str(as_finder(self)->ctx->info.target.python_version).release();
 }
@@ -245,6 +250,8 @@ PyGetSetDef finder_getset[] = {
     {"path", finder_get_path, nullptr, "Absolute path of the blob file", nullptr},
     {"roots", finder_get_roots, nullptr, "The roots (sys.path entries) the blob was frozen from", nullptr},
     {"origin", finder_get_origin, nullptr, "'original' or 'blob': how __file__ is set", nullptr},
+    {"files", finder_get_files, nullptr,
+     "'blob' when the frozen roots' files are served from the blob by path, else 'disk'", nullptr},
     {"target", finder_get_target, nullptr, "The Python version the blob was built for", nullptr},
     {"entry_count", finder_get_entry_count, nullptr, "Number of entries in the blob", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr},
@@ -267,7 +274,9 @@ int finder_traverse(PyObject* self, visitproc visit, void* arg) {
 int finder_clear(PyObject*) { return 0; }
 
 void finder_release(FinderObject* f) {
-    heap::clear_members<FinderObject, &FinderObject::module, &FinderObject::path, &FinderObject::roots>(f);
+    if (f->module != nullptr) vfs_unmount(state_of(f->module), f);
+    heap::clear_members<FinderObject, &FinderObject::module, &FinderObject::path, &FinderObject::roots,
+                        &FinderObject::file_stat>(f);
     delete f->ctx;
     f->ctx = nullptr;
 }

@@ -13,6 +13,7 @@
 #include "runtime/core/verified.hpp"
 #include "runtime/python/compat.hpp"
 #include "runtime/python/support_bridge.hpp"
+#include "runtime/python/vfs.hpp"
 
 namespace oxpack::runtime {
 namespace {
@@ -93,7 +94,7 @@ Py_ssize_t insert_position(State* st, PyObject* meta_path) {
 // --- 1. the arguments ----------------------------------------------------------
 
 bool read_install_options(PyObject* path_arg, PyObject* origin_arg, PyObject* stale_arg, PyObject* verify_arg,
-                          InstallOptions& o) {
+                          PyObject* files_arg, InstallOptions& o) {
     std::string raw;
     if (!py::fspath(path_arg, raw)) return false;
     o.path = absolute(raw);
@@ -108,8 +109,11 @@ bool read_install_options(PyObject* path_arg, PyObject* origin_arg, PyObject* st
     static const Stale stale_values[] = {Stale::Warn, Stale::Error, Stale::Ignore};
     static const char* const verify_names[] = {"index", "once", "header"};
     static const Verify verify_values[] = {Verify::Index, Verify::Once, Verify::Header};
+    static const char* const files_names[] = {"blob", "disk"};
+    static const FilesOption files_values[] = {FilesOption::Blob, FilesOption::Disk};
     return choice(stale_arg, "stale", "'warn', 'error' or 'ignore'", stale_names, stale_values, o.stale) &&
-           choice(verify_arg, "verify", "'index', 'once' or 'header'", verify_names, verify_values, o.verify);
+           choice(verify_arg, "verify", "'index', 'once' or 'header'", verify_names, verify_values, o.verify) &&
+           choice(files_arg, "files", "None, 'blob' or 'disk'", files_names, files_values, o.files);
 }
 
 // --- 2. open and verify --------------------------------------------------------
@@ -173,14 +177,16 @@ bool check_target(State* st, const format::Blob& blob, const format::BlobInfo& i
 
 // Staleness matters when the modules stand for files on disk (original
 // mode). false with StaleBlobError set, or the warning raised as an error.
+// The roots found changed go to `changed` (files='blob' does not serve them).
 bool check_stale(State* st, const format::BlobInfo& info, const InstallOptions& o, format::OriginMode mode,
-                 PyObject* path_str) {
+                 PyObject* path_str, std::vector<std::string>& changed_paths) {
     if (mode != format::OriginMode::Original || o.stale == Stale::Ignore || info.roots.empty()) return true;
     std::vector<StaleRoot> changed;
     Py_BEGIN_ALLOW_THREADS
     changed = stale_roots(info.roots);
     Py_END_ALLOW_THREADS
     if (changed.empty()) return true;
+    for (const auto& c : changed) changed_paths.push_back(c.path);
     std::string msg = o.path + ": the environment changed after the freeze (" + changed[0].path + ": " +
                       changed[0].reason;
     if (changed.size() > 1) msg += ", and " + std::to_string(changed.size() - 1) + " more root(s)";
@@ -206,8 +212,13 @@ std::unique_ptr<BlobContext> open_blob_context(State* st, const InstallOptions& 
     }
     if (!check_target(st, *opened, *info, o.path, path_str)) return nullptr;
     const format::OriginMode mode = o.origin ? *o.origin : info->origin;
-    if (!check_stale(st, *info, o, mode, path_str)) return nullptr;
+    std::vector<std::string> stale;
+    if (!check_stale(st, *info, o, mode, path_str, stale)) return nullptr;
     auto ctx = std::make_unique<BlobContext>(std::move(*opened));
+    ctx->stale_roots = std::move(stale);
+    const bool files_from_blob =
+        o.files == FilesOption::Blob || (o.files == FilesOption::Default && mode == format::OriginMode::Blob);
+    ctx->files = files_from_blob ? BlobContext::Files::Blob : BlobContext::Files::Disk;
     ctx->info = std::move(*info);
     ctx->path = o.path;
     ctx->origin = mode;
@@ -234,6 +245,7 @@ PyObject* new_finder(PyObject* module, std::unique_ptr<BlobContext> ctx, PyObjec
     f->module = py::new_ref(module);
     f->path = py::new_ref(path_str);
     f->roots = roots.release();
+    f->file_stat = nullptr;
     f->ctx = ctx.release();
     PyObject_GC_Track(f);
     return reinterpret_cast<PyObject*>(f);
@@ -260,24 +272,22 @@ bool forget_cached_path_entries(const std::string& path) {
     return true;
 }
 
-// The adjustments some Python versions need (compat.hpp): 3.9's files()
-// shim when importlib._common is already imported; before 3.13, in blob
-// mode, sys.excepthook through the traceback module.
-bool apply_version_adjustments(PyObject* module, format::OriginMode mode) {
+// The modules support.py adjusts once imported that are imported already
+// (support_bridge.hpp); before 3.13, in blob mode, sys.excepthook through
+// the traceback module (compat.hpp).
+bool apply_adjustments(PyObject* module, format::OriginMode mode) {
     State* st = state_of(module);
-    if (compat::kResourcesFilesIgnoresLoader) {
-        Ref name(PyUnicode_FromString(compat::kResourcesCommonModule));
-        if (!name) return false;
-        Ref common(PyImport_GetModule(name.get()));
-        if (common) {
-            PyObject* sup = support_module(st);
-            if (sup == nullptr) return false;
-            Ref p(PyObject_CallMethod(sup, "patch_common", "O", common.get()));
-            if (!p) return false;
-        } else if (PyErr_Occurred()) {
-            return false;
+    Ref it(PyObject_GetIter(st->adjusted_names));
+    if (!it) return false;
+    while (Ref name{PyIter_Next(it.get())}) {
+        Ref imported(PyImport_GetModule(name.get()));
+        if (!imported) {
+            if (PyErr_Occurred()) return false;
+            continue;
         }
+        if (!adjust_after_import(module, name.get(), imported.get())) return false;
     }
+    if (PyErr_Occurred()) return false;
     if (compat::kExcepthookReadsDiskOnly && mode == format::OriginMode::Blob) {
         PyObject* current = PySys_GetObject("excepthook");
         PyObject* original = PySys_GetObject("__excepthook__");
@@ -294,12 +304,13 @@ bool apply_version_adjustments(PyObject* module, format::OriginMode mode) {
 bool register_finder(PyObject* module, PyObject* finder, PyObject* meta_path, PyObject* path_hooks) {
     State* st = state_of(module);
     BlobContext& ctx = *reinterpret_cast<FinderObject*>(finder)->ctx;
+    if (!vfs_mount(module, reinterpret_cast<FinderObject*>(finder))) return false;
     if (PyList_Insert(meta_path, insert_position(st, meta_path), finder) < 0) return false;
     Ref hook(PyObject_GetAttrString(finder, "path_hook"));
     if (!hook || PyList_Insert(path_hooks, 0, hook.get()) < 0) return false;
     if (!forget_cached_path_entries(ctx.path)) return false;
     if (PyList_Append(st->installed, finder) < 0) return false;
-    return apply_version_adjustments(module, ctx.origin);
+    return apply_adjustments(module, ctx.origin);
 }
 
 // The finder already serving `path` (a new reference), None when there is
@@ -324,10 +335,10 @@ PyObject* already_installed(State* st, const InstallOptions& o, PyObject* meta_p
 }  // namespace
 
 PyObject* install(PyObject* module, PyObject* path_arg, PyObject* origin_arg, PyObject* stale_arg,
-                  PyObject* verify_arg) {
+                  PyObject* verify_arg, PyObject* files_arg) {
     State* st = state_of(module);
     InstallOptions o;
-    if (!read_install_options(path_arg, origin_arg, stale_arg, verify_arg, o)) return nullptr;
+    if (!read_install_options(path_arg, origin_arg, stale_arg, verify_arg, files_arg, o)) return nullptr;
     Ref path_str = py::str(o.path);
     if (!path_str) return nullptr;
     PyObject* meta_path = PySys_GetObject("meta_path");
@@ -357,8 +368,9 @@ PyObject* activate_from_env(PyObject* module) {
         const char* v = std::getenv(name);
         return v && *v ? Ref(PyUnicode_DecodeFSDefault(v)) : Ref::borrow(Py_None);
     };
-    Ref origin = env("OXPACK_ORIGIN"), stale = env("OXPACK_STALE"), verify = env("OXPACK_VERIFY");
-    if (!origin || !stale || !verify) return nullptr;
+    Ref origin = env("OXPACK_ORIGIN"), stale = env("OXPACK_STALE"), verify = env("OXPACK_VERIFY"),
+        files = env("OXPACK_FILES");
+    if (!origin || !stale || !verify || !files) return nullptr;
     std::string list(blobs);
     size_t start = 0;
     while (start <= list.size()) {
@@ -369,7 +381,7 @@ PyObject* activate_from_env(PyObject* module) {
         if (one.empty()) continue;
         Ref p(PyUnicode_DecodeFSDefault(one.c_str()));
         if (!p) return nullptr;
-        Ref f(install(module, p.get(), origin.get(), stale.get(), verify.get()));
+        Ref f(install(module, p.get(), origin.get(), stale.get(), verify.get(), files.get()));
         if (!f) {
             // A broken blob named in the environment must not stop Python:
             // say why on stderr (it was asked for) and go on without it.

@@ -4,7 +4,8 @@
 //                            it was built for this interpreter and (original
 //                            mode) that the frozen roots did not change
 //   3. register_finder       a Finder ahead of PathFinder in sys.meta_path,
-//                            its path hook, and the per-version adjustments
+//                            its path hook, its mounts in the virtual file
+//                            layer, and the per-version adjustments
 // and activate_from_env(), the same driven by $OXPACK_* (the .pth hook).
 #pragma once
 
@@ -17,16 +18,19 @@ namespace oxpack::runtime {
 
 enum class Stale { Warn, Error, Ignore };
 enum class Verify { Index, Once, Header };
+enum class FilesOption { Default, Blob, Disk };
 
 struct InstallOptions {
     std::string path;                        // absolute (lexically), as __file__ in blob mode shows it
     std::optional<format::OriginMode> origin;  // nullopt: the blob's own default
     Stale stale = Stale::Warn;
     Verify verify = Verify::Index;
+    FilesOption files = FilesOption::Default;  // Default: Blob in blob mode, Disk in original mode
 };
 
-// install(path, origin=None, stale='warn', verify='index') -> Finder.
-PyObject* install(PyObject* module, PyObject* path, PyObject* origin, PyObject* stale, PyObject* verify);
+// install(path, origin=None, stale='warn', verify='index', files=None) -> Finder.
+PyObject* install(PyObject* module, PyObject* path, PyObject* origin, PyObject* stale, PyObject* verify,
+                  PyObject* files);
 
 // activate_from_env() -> [Finder]: the blobs named in $OXPACK_BLOB.
 PyObject* activate_from_env(PyObject* module);

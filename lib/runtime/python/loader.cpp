@@ -215,13 +215,7 @@ PyObject* loader_exec_module(PyObject* self, PyObject* module) {
     OXPACK_TIMER_ADD(st, ExecOwn, (t_body - t_start) - (read_until_body - read_before));
 #endif
     if (!r) return nullptr;
-    if (compat::kResourcesFilesIgnoresLoader &&
-        PyUnicode_CompareWithASCIIString(l->key, compat::kResourcesCommonModule) == 0) {
-        PyObject* sup = support_module(st);
-        if (sup == nullptr) return nullptr;
-        Ref p(PyObject_CallMethod(sup, "patch_common", "O", module));
-        if (!p) return nullptr;
-    }
+    if (!adjust_after_import(l->finder->module, l->name, module)) return nullptr;
     return py::none();
 }
 

@@ -7,6 +7,9 @@
 #include "runtime/python/install.hpp"
 #include "runtime/python/objects.hpp"
 #include "runtime/python/spec.hpp"
+#include "runtime/python/support_bridge.hpp"
+#include "runtime/python/vfs.hpp"
+#include "runtime/python/vfs_ops.hpp"
 
 namespace oxpack::runtime {
 
@@ -17,10 +20,13 @@ namespace {
 using py::Ref;
 
 PyObject* mod_install(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-    PyObject* a[4] = {nullptr, Py_None, Py_None, Py_None};
-    if (!py::parse_args("install", args, nargs, kwnames, {"path", "origin", "stale", "verify"}, 1, a)) return nullptr;
-    return install(module, a[0], a[1], a[2], a[3]);
+    PyObject* a[5] = {nullptr, Py_None, Py_None, Py_None, Py_None};
+    if (!py::parse_args("install", args, nargs, kwnames, {"path", "origin", "stale", "verify", "files"}, 1, a))
+        return nullptr;
+    return install(module, a[0], a[1], a[2], a[3], a[4]);
 }
+
+PyObject* mod_materialize(PyObject* module, PyObject* what) { return vfs_materialize(module, what); }
 
 PyObject* mod_activate_from_env(PyObject* module, PyObject*) { return activate_from_env(module); }
 
@@ -71,16 +77,25 @@ PyObject* mod_phases(PyObject* module, PyObject*) {
 
 PyMethodDef module_methods[] = {
     {"install", heap::fastcall(mod_install), METH_FASTCALL | METH_KEYWORDS,
-     "install(path, origin=None, stale='warn', verify='index') -> Finder\n\n"
+     "install(path, origin=None, stale='warn', verify='index', files=None) -> Finder\n\n"
      "Serve imports from the blob at `path`. origin: None (the blob's default), 'original' (__file__ is the\n"
      "file's path when frozen) or 'blob' (<blob path>/<relative path>). stale: what to do when the frozen\n"
      "environment changed since the freeze: 'warn', 'error' (raise StaleBlobError) or 'ignore'.\n"
      "verify: when to check the index checksum: 'index' (every install; reads the whole index), 'once'\n"
      "(the first install of this file as it is now, remembered in the oxpack cache directory) or 'header'\n"
      "(never: header and bounds checks only). Payloads are checksummed when used whatever the choice.\n"
+     "files: whether file functions (open, os.stat, os.listdir, os.scandir...) serve the blob's files by path:\n"
+     "'blob' (paths under the blob path and under the frozen roots: a read-only tree), 'disk' (never), or\n"
+     "None (the default: 'blob' in blob mode, 'disk' in original mode).\n"
      "Raises BlobError for a missing or damaged blob, BlobVersionError for another Python's blob."},
+    {"materialize", mod_materialize, METH_O,
+     "materialize(path_or_module) -> str\n\n"
+     "The real path of a file or directory inside an installed blob (a virtual path, or a module or package\n"
+     "name), written to the private cache once per machine and blob: for C code, other processes and anything\n"
+     "else that needs the file on disk."},
     {"activate_from_env", mod_activate_from_env, METH_NOARGS,
-     "Install the blobs named in $OXPACK_BLOB (':'-separated; $OXPACK_ORIGIN, $OXPACK_STALE, $OXPACK_VERIFY apply).\n"
+     "Install the blobs named in $OXPACK_BLOB (':'-separated; $OXPACK_ORIGIN, $OXPACK_STALE, $OXPACK_VERIFY and\n"
+     "$OXPACK_FILES apply).\n"
      "A blob that cannot be used is reported on stderr and skipped. Returns the finders."},
     {"_excepthook", heap::fastcall(mod_excepthook), METH_FASTCALL,
      "sys.excepthook used in blob mode before Python 3.13 (source lines from the blob)"},
@@ -108,7 +123,11 @@ int module_exec(PyObject* m) {
     st->finder_type = reinterpret_cast<PyTypeObject*>(make_type(m, &finder_spec));
     st->loader_type = reinterpret_cast<PyTypeObject*>(make_type(m, &loader_spec));
     st->path_entry_type = reinterpret_cast<PyTypeObject*>(make_type(m, &path_entry_spec));
-    if (!st->finder_type || !st->loader_type || !st->path_entry_type) return -1;
+    st->vfs_scandir_type = reinterpret_cast<PyTypeObject*>(make_type(m, &vfs_scandir_iterator_spec));
+    st->vfs_dir_entry_type = reinterpret_cast<PyTypeObject*>(make_type(m, &vfs_dir_entry_spec));
+    if (!st->finder_type || !st->loader_type || !st->path_entry_type || !st->vfs_scandir_type ||
+        !st->vfs_dir_entry_type)
+        return -1;
     st->BlobError = PyErr_NewExceptionWithDoc("oxpack_runtime.BlobError",
                                               "A blob cannot be used: missing, damaged, or a payload failed its checksum.",
                                               PyExc_ImportError, nullptr);
@@ -133,7 +152,8 @@ int module_exec(PyObject* m) {
     Ref external(PyImport_ImportModule("_frozen_importlib_external"));
     Ref imp(PyImport_ImportModule("_imp"));
     Ref builtins(PyImport_ImportModule("builtins"));
-    if (!bootstrap || !external || !imp || !builtins) return -1;
+    Ref io(PyImport_ImportModule("_io"));
+    if (!bootstrap || !external || !imp || !builtins || !io) return -1;
     struct {
         PyObject** slot;
         PyObject* from;
@@ -152,6 +172,7 @@ int module_exec(PyObject* m) {
         {&st->fix_co_filename, imp.get(), "_fix_co_filename"},
         {&st->builtin_exec, builtins.get(), "exec"},
         {&st->builtin_compile, builtins.get(), "compile"},
+        {&st->io_open, io.get(), "open"},
     };
     for (auto& l : lookups)
         if ((*l.slot = PyObject_GetAttrString(l.from, l.name)) == nullptr) return -1;
@@ -181,7 +202,9 @@ int module_exec(PyObject* m) {
     for (auto& n : names)
         if ((*n.slot = PyUnicode_InternFromString(n.s)) == nullptr) return -1;
     st->installed = PyList_New(0);
-    if (!st->installed) return -1;
+    st->vfs_patches = PyList_New(0);
+    st->adjusted_names = adjusted_module_names();
+    if (!st->installed || !st->vfs_patches || !st->adjusted_names) return -1;
 
     long magic = PyImport_GetMagicNumber();
     if (magic == -1 && PyErr_Occurred()) return -1;
@@ -197,7 +220,8 @@ int module_exec(PyObject* m) {
 }
 
 #define STATE_OBJECTS(X)                                                                                        \
-    X(finder_type) X(loader_type) X(path_entry_type) X(BlobError) X(BlobVersionError) X(StaleBlobError)         \
+    X(finder_type) X(loader_type) X(path_entry_type) X(vfs_scandir_type) X(vfs_dir_entry_type) X(io_open)         \
+    X(vfs_patches) X(adjusted_names) X(BlobError) X(BlobVersionError) X(StaleBlobError)         \
     X(StaleBlobWarning) X(ModuleSpec) X(call_with_frames_removed) X(builtin_exec) X(builtin_compile)            \
     X(create_dynamic) X(exec_dynamic) X(fix_co_filename) X(decode_source) X(PathFinder) X(BuiltinImporter)        \
     X(FrozenImporter) X(is_builtin) X(find_frozen) X(spec_keys) X(spec_values) X(cache_tag) X(installed)         \
@@ -218,6 +242,7 @@ int module_traverse(PyObject* m, visitproc visit, void* arg) {
 int module_clear(PyObject* m) {
     State* st = state_of(m);
     if (st == nullptr) return 0;
+    vfs_free(st);  // the originals back in place before the objects go
 #define CLEAR(field)                                            \
     {                                                           \
         PyObject* tmp = reinterpret_cast<PyObject*>(st->field); \

@@ -15,6 +15,7 @@ struct FinderObject {
     BlobContext* ctx;
     PyObject* path;         // str: the blob path
     PyObject* roots;        // tuple of str
+    PyObject* file_stat;    // os.stat_result of the blob file (the virtual file layer's template), or nullptr
 };
 
 // The loader a module's spec carries (loader.cpp).

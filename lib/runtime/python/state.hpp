@@ -12,10 +12,14 @@
 
 namespace oxpack::runtime {
 
+class Vfs;
+
 struct State {
     PyTypeObject* finder_type;
     PyTypeObject* loader_type;
     PyTypeObject* path_entry_type;
+    PyTypeObject* vfs_scandir_type;     // the virtual file layer's os.scandir() iterator
+    PyTypeObject* vfs_dir_entry_type;   // and its entries
     PyObject* BlobError;          // ImportError subclass: every blob problem
     PyObject* BlobVersionError;   // built for another interpreter
     PyObject* StaleBlobError;     // stale="error" and the environment changed
@@ -49,6 +53,12 @@ struct State {
     PyObject* cache_tag;          // sys.implementation.cache_tag (str), or nullptr: __cached__ left to importlib
     PyObject* installed;          // list of installed finders, in install order
     PyObject* support;            // the Python helper module, created on first use (support_bridge.cpp)
+    PyObject* adjusted_names;     // frozenset: modules support.py adjusts once imported (support_bridge.cpp)
+    PyObject* io_open;            // _io.open, as it was at module init
+    PyObject* vfs_patches;        // the virtual file layer's hooks in place: [(target, name, original, hook)]
+    Vfs* vfs;                     // the virtual file layer's mounts (vfs.cpp), created on first use
+    int stat_fields;              // os.stat_result's field count (all of them, hidden too), once known
+    int stat_blocks_index;        // the index of st_blocks in it, or -1
     // Interned names.
     PyObject* s_name;
     PyObject* s_origin;

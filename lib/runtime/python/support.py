@@ -1,9 +1,12 @@
 # oxpack_runtime's Python half, compiled from a string inside the extension
 # the first time it is needed (never on the import hot path):
-# importlib.resources readers and Traversables, and importlib.metadata
-# distributions, over an installed blob. The finder's private methods
-# (_read_path, _list_dir, _path_kind, _read, _dist_dirs, _anchor) do the
-# lookups in C++; this file only adapts them to the importlib protocols.
+# importlib.resources readers and Traversables, importlib.metadata
+# distributions, and the adjustments other modules need once imported
+# (pkg_resources' provider, multiprocessing's children, 3.9's files()).
+# The finder's private methods (_spec, _read, _dist_dirs, _anchor) do the
+# lookups in C++; blob-mode paths are read through the virtual file layer
+# (vfs.cpp), so a blob path works with open(), os and pathlib like a file's.
+# The runtime module itself is `_runtime` (set once this file has run).
 import errno as _errno
 import io as _io
 import os as _os
@@ -13,149 +16,90 @@ import sys as _sys
 
 _SPACE_DISTRIBUTION = 3  # format::Space::Distribution
 
-# What Finder._path_kind() returns: support_bridge.cpp's PathKind (the
-# runtime checks that these agree when it loads this file).
-PATH_MISSING, PATH_FILE, PATH_DIR = 0, 1, 2
+_runtime = None  # the oxpack_runtime module: set by the runtime once this file has run
 
 
-def _traversable_base():
+def _blob_path_class():
+    """BlobPath: a pathlib.PosixPath for a path inside a blob (blob mode).
+    Every pathlib method works on it through the virtual file layer;
+    importlib.resources.as_file() gives its materialized copy, a real file
+    that stays valid for the life of the process."""
+    global BlobPath
+    if BlobPath is not None:
+        return BlobPath
+    import pathlib
+
+    class BlobPath(pathlib.PosixPath):
+        __slots__ = ()
+
+        def __repr__(self):
+            return "BlobPath(%r)" % (str(self),)
+
     for modname in ("importlib.resources.abc", "importlib.abc"):
         try:
-            mod = __import__(modname, fromlist=["Traversable"])
+            abc = __import__(modname, fromlist=["Traversable"])
         except ImportError:
             continue
-        base = getattr(mod, "Traversable", None)
-        if base is not None:
-            return base
-    return object  # Python 3.8: no Traversable protocol yet
+        traversable = getattr(abc, "Traversable", None)
+        if traversable is not None:
+            try:
+                traversable.register(BlobPath)
+            except Exception:
+                pass
+            break
+    _register_as_file(BlobPath)
+    return BlobPath
 
 
-def _join(rel, *parts):
-    """Joins '/'-separated parts onto rel, resolving '.' and '..'."""
-    out = [p for p in rel.split("/") if p]
-    for part in parts:
-        for piece in _os.fspath(part).replace("\\", "/").split("/"):
-            if piece in ("", "."):
-                continue
-            if piece == "..":
-                if out:
-                    out.pop()
-                continue
-            out.append(piece)
-    return "/".join(out)
+BlobPath = None
 
 
-class BlobPath(_traversable_base()):
-    """A file or directory inside a blob, for importlib.resources (a
-    Traversable) and importlib.metadata (Distribution.locate_file). str() is
-    '<blob path>/<relative path>', the form blob-mode __file__ takes."""
+def _register_as_file(cls):
+    """importlib.resources.as_file (3.9+, a singledispatch function) gives
+    BlobPaths as their materialized copies, never deleted."""
+    import contextlib
 
-    def __init__(self, finder, rel=""):
-        self._finder = finder
-        self._rel = _join(rel)
+    try:
+        import importlib.resources as resources
+    except ImportError:
+        return
+    as_file = getattr(resources, "as_file", None)
+    register = getattr(as_file, "register", None)
+    if register is None:
+        return
 
-    @property
-    def name(self):
-        return _pp.basename(self._rel) if self._rel else _pp.basename(self._finder.path)
+    @contextlib.contextmanager
+    def _as_file(path):
+        import pathlib
+        yield pathlib.Path(_runtime.materialize(str(path)))
 
-    @property
-    def parent(self):
-        return BlobPath(self._finder, _pp.dirname(self._rel))
-
-    @property
-    def suffix(self):
-        return _pp.splitext(self.name)[1]
-
-    @property
-    def stem(self):
-        return _pp.splitext(self.name)[0]
-
-    def _kind(self):
-        return self._finder._path_kind(self._rel)
-
-    def exists(self):
-        return self._kind() != PATH_MISSING
-
-    def is_dir(self):
-        return self._kind() == PATH_DIR
-
-    def is_file(self):
-        return self._kind() == PATH_FILE
-
-    def iterdir(self):
-        kids = self._finder._list_dir(self._rel)
-        if kids is None:
-            code = _errno.ENOTDIR if self.is_file() else _errno.ENOENT
-            raise OSError(code, _os.strerror(code), str(self))
-        return iter([BlobPath(self._finder, _join(self._rel, name)) for name, _ in kids])
-
-    def joinpath(self, *descendants):
-        return BlobPath(self._finder, _join(self._rel, *descendants))
-
-    def __truediv__(self, child):
-        return self.joinpath(child)
-
-    def read_bytes(self):
-        data = self._finder._read_path(self._rel)
-        if data is None:
-            code = _errno.EISDIR if self.is_dir() else _errno.ENOENT
-            raise OSError(code, _os.strerror(code), str(self))
-        return data
-
-    def read_text(self, encoding=None, errors=None):
-        with self.open("r", encoding=encoding, errors=errors) as f:
-            return f.read()
-
-    def open(self, mode="r", *args, **kwargs):
-        if mode not in ("r", "rb", "rt"):
-            raise ValueError("a blob is read-only: invalid mode %r" % (mode,))
-        stream = _io.BytesIO(self.read_bytes())
-        if mode == "rb":
-            return stream
-        return _io.TextIOWrapper(stream, *args, **kwargs)
-
-    def __str__(self):
-        return self._finder.path + ("/" + self._rel if self._rel else "")
-
-    def __fspath__(self):
-        # Deliberately absent from the protocol set: the path is not on disk.
-        raise TypeError("%s is inside a blob, not on disk: use importlib.resources.as_file()" % (self,))
-
-    def __repr__(self):
-        return "BlobPath(%r)" % (str(self),)
-
-    def __eq__(self, other):
-        return isinstance(other, BlobPath) and (self._finder.path, self._rel) == (other._finder.path, other._rel)
-
-    def __hash__(self):
-        return hash((self._finder.path, self._rel))
-
-
-# __fspath__ must not exist at all, or os.fspath() would be attempted.
-del BlobPath.__fspath__
+    register(cls)(_as_file)
 
 
 class BlobReader:
     """importlib.resources reader of a package (or, from 3.10, a module's
-    directory) served from the blob (blob mode)."""
+    directory) served from the blob (blob mode): its files are BlobPaths."""
 
     def __init__(self, finder, rel_dir):
-        self._root = BlobPath(finder, rel_dir)
+        self._dir = finder.path + ("/" + rel_dir if rel_dir else "")
 
     def files(self):
-        return self._root
+        return _blob_path_class()(self._dir)
 
     def open_resource(self, resource):
-        return self._root.joinpath(resource).open("rb")
+        return open(_os.path.join(self._dir, resource), "rb")
 
     def resource_path(self, resource):
-        raise FileNotFoundError(resource)  # not on disk: importlib.resources makes a temporary copy
+        path = _os.path.join(self._dir, resource)
+        if not _os.path.isfile(path):
+            raise FileNotFoundError(path)
+        return _runtime.materialize(path)  # a real file: importlib.resources.path() keeps it
 
     def is_resource(self, path):
-        return self._root.joinpath(path).is_file()
+        return _os.path.isfile(_os.path.join(self._dir, path))
 
     def contents(self):
-        return iter([p.name for p in self._root.iterdir()])
+        return iter(_os.listdir(self._dir))
 
 
 class DiskReader:
@@ -226,14 +170,25 @@ def _name_from_dir(dirname):
     return stem.partition("-")[0]
 
 
-_distribution_class = None
+_distribution_classes = {}  # importlib.metadata module (stdlib or the backport) -> its BlobDistribution
 
 
-def _distribution_type():
-    global _distribution_class
-    if _distribution_class is not None:
-        return _distribution_class
-    import importlib.metadata as md
+def _metadata_module(context):
+    """The importlib.metadata that asked: the stdlib's, or the
+    importlib_metadata backport's (whose distributions() wants its own
+    Distribution subclasses)."""
+    module = type(context).__module__ if context is not None else ""
+    if module.startswith("importlib_metadata"):
+        import importlib_metadata as md
+    else:
+        import importlib.metadata as md
+    return md
+
+
+def _distribution_type(md):
+    cls = _distribution_classes.get(md)
+    if cls is not None:
+        return cls
     import pathlib
 
     class BlobDistribution(md.Distribution):
@@ -253,7 +208,12 @@ def _distribution_type():
         def locate_file(self, path):
             if self._finder.origin == "original" and 0 <= self._root < len(self._finder.roots):
                 return pathlib.Path(self._finder.roots[self._root], str(path))
-            return BlobPath(self._finder, str(path))
+            return _blob_path_class()(self._finder.path + "/" + str(path))
+
+        @property
+        def _path(self):
+            # The metadata directory, as PathDistribution has it (pip reads it).
+            return self.locate_file(self._dir)
 
         @property
         def _normalized_name(self):
@@ -263,64 +223,60 @@ def _distribution_type():
         def __repr__(self):
             return "<BlobDistribution %r in %r>" % (self._dir, self._finder.path)
 
-    _distribution_class = BlobDistribution
+    _distribution_classes[md] = BlobDistribution
     return BlobDistribution
 
 
 def find_distributions(finder, context=None):
-    import importlib.metadata as md
-
+    """The blob's distributions that `context` asks for: by name, and where
+    the context names paths explicitly (distributions(path=[...])), only
+    those whose frozen root (or, in blob mode, the blob) is among them.
+    Without explicit paths every distribution of the blob is found, except
+    those PathFinder lists from the same place already."""
+    md = _metadata_module(context)
     if context is None:
         context = md.DistributionFinder.Context()
     name = getattr(context, "name", None)
     wanted = _normalize(name) if name else None
+    explicit = "path" in vars(context)
     search = getattr(context, "path", None)
     search = set(search) if search is not None else set()
-    cls = _distribution_type()
+    cls = _distribution_type(md)
     found = []
     for dirname, root in finder._dist_dirs():
         stem = _name_from_dir(dirname)
         if wanted is not None and (stem is None or _normalize(stem) != wanted):
             continue
-        if 0 <= root < len(finder.roots):
-            base = finder.roots[root]
-            # PathFinder lists this one from disk already: no duplicate.
-            if base in search and _os.path.exists(_os.path.join(base, dirname)):
-                continue
+        base = finder.roots[root] if 0 <= root < len(finder.roots) else None
+        if explicit and base not in search and not (finder.origin == "blob" and finder.path in search):
+            continue
+        # PathFinder lists this one from disk (or the virtual file layer)
+        # already: no duplicate.
+        if base is not None and base in search and _os.path.exists(_os.path.join(base, dirname)):
+            continue
         found.append(cls(finder, dirname, root))
     return iter(found)
 
 
-# --- Python 3.9: importlib.resources.files() ignores the loader --------------
-# 3.9's importlib._common.from_package() only looks at spec.origin (or a zip
-# archive), so files() of a blob-mode package would name a path that is not
-# on disk. When importlib._common is imported with a blob installed, its
-# from_package learns to ask our loaders (loader.files()); other loaders keep
-# the original behaviour.
+# --- modules adjusted once imported --------------------------------------------
+# A few modules need a word from the runtime once they are imported, by
+# whichever importer: the runtime calls after_import(module) when one named
+# in ADJUSTED has been executed (support_bridge.cpp keeps the same names and
+# checks they agree), and at install() for those imported already.
 
-def patch_common(module):
-    original = getattr(module, "from_package", None)
-    if original is None or getattr(original, "_oxpack", False):
-        return
-
-    def from_package(package):
-        loader = getattr(getattr(package, "__spec__", None), "loader", None)
-        if type(loader).__module__ == "oxpack_runtime" and type(loader).__name__ == "Loader":
-            try:
-                return loader.files()
-            except AttributeError:
-                pass
-        return original(package)
-
-    from_package._oxpack = True
-    from_package.__doc__ = original.__doc__
-    module.from_package = from_package
+def after_import(module):
+    adjust = ADJUSTED.get(getattr(module, "__name__", None))
+    if adjust is not None:
+        adjust(module)
 
 
-def find_spec_39(finder, fullname, path, target):
+def find_spec_then_adjust(finder, fullname, path, target):
+    """find_spec for a name in ADJUSTED: the blob's spec (our loader calls
+    after_import), or the next finders' with their loader's exec_module
+    wrapped to call it."""
     spec = finder._spec(fullname, path)
     if spec is not None:
-        return spec  # our loader patches after executing it
+        return spec
     meta = _sys.meta_path
     start = meta.index(finder) + 1 if finder in meta else len(meta)
     for other in list(meta[start:]):
@@ -329,16 +285,123 @@ def find_spec_39(finder, fullname, path, target):
         if spec is not None:
             break
     loader = getattr(spec, "loader", None)
-    if loader is None or not hasattr(loader, "exec_module"):
-        return spec
+    if loader is None or isinstance(loader, type) or not hasattr(loader, "exec_module"):
+        return spec  # a class (BuiltinImporter...) is shared: never patched
     exec_original = loader.exec_module
 
     def exec_module(module):
         exec_original(module)
-        patch_common(module)
+        after_import(module)
 
     try:
         loader.exec_module = exec_module
     except AttributeError:
         pass
     return spec
+
+
+def _wrap(module, name, make):
+    """module.<name> replaced by make(original), once."""
+    original = getattr(module, name, None)
+    if original is None or getattr(original, "_oxpack", False):
+        return
+    wrapper = make(original)
+    wrapper._oxpack = True
+    wrapper.__wrapped__ = original
+    wrapper.__doc__ = original.__doc__
+    wrapper.__name__ = getattr(original, "__name__", name)
+    setattr(module, name, wrapper)
+
+
+# pkg_resources (setuptools' and pip's vendored copy): a provider for modules
+# our loaders serve. Their files are read through the os functions, which
+# the virtual file layer serves in blob mode; resource_filename() gives a
+# real file (the materialized copy) for a path inside a blob.
+
+def _inside_a_blob(path):
+    return any(path.startswith(f.path + "/") for f in _runtime.installed())
+
+
+def _adjust_pkg_resources(pr):
+    if getattr(pr, "_oxpack_provider", None) is not None:
+        return
+
+    class BlobProvider(pr.DefaultProvider):
+        """pkg_resources' provider for modules served by oxpack_runtime."""
+
+        def get_resource_filename(self, manager, resource_name):
+            path = self._fn(self.module_path, resource_name)
+            return _runtime.materialize(path) if _inside_a_blob(path) else path
+
+    pr.register_loader_type(_runtime.Loader, BlobProvider)
+    pr._oxpack_provider = BlobProvider
+
+
+# multiprocessing: children started by spawn or forkserver run
+# `python -c "from multiprocessing.spawn import spawn_main; ..."` (or the
+# forkserver's main). They install the parent's blobs first: the -c program
+# gets a prelude that loads this runtime from its file and installs them
+# (no file is written; the fork start method needs nothing).
+
+_CHILD_PROGRAMS = ("from multiprocessing.spawn import", "from multiprocessing.forkserver import")
+
+
+def child_prelude(finders):
+    blobs = [(f.path, f.origin, f.files) for f in finders]
+    return ("import importlib.util as _u, sys as _s\n"
+            "_m = _s.modules.get('oxpack_runtime')\n"
+            "if _m is None:\n"
+            "    _p = _u.spec_from_file_location('oxpack_runtime', %r)\n"
+            "    _m = _u.module_from_spec(_p); _s.modules['oxpack_runtime'] = _m; _p.loader.exec_module(_m)\n"
+            "for _b, _o, _f in %r:\n"
+            "    _m.install(_b, origin=_o, stale='ignore', verify='once', files=_f)\n"
+            "del _u, _s, _m\n" % (_runtime.__file__, blobs))
+
+
+def child_args(args):
+    finders = _runtime.installed()
+    args = list(args)
+    if not finders or "-c" not in args:
+        return args
+    i = args.index("-c")
+    if i + 1 < len(args) and isinstance(args[i + 1], str) and args[i + 1].startswith(_CHILD_PROGRAMS):
+        args[i + 1] = child_prelude(finders) + args[i + 1]
+    return args
+
+
+def _adjust_multiprocessing(util):
+    def make(original):
+        def spawnv_passfds(path, args, passfds):
+            return original(path, child_args(args), passfds)
+        return spawnv_passfds
+
+    _wrap(util, "spawnv_passfds", make)
+
+
+# Python 3.9: importlib.resources.files() ignores the loader. 3.9's
+# importlib._common.from_package() only looks at spec.origin (or a zip
+# archive), so files() of a blob-mode package would name the module file.
+# Its from_package learns to ask our loaders (loader.files()); other loaders
+# keep the original behaviour.
+
+def _adjust_resources_common(module):
+    def make(original):
+        def from_package(package):
+            loader = getattr(getattr(package, "__spec__", None), "loader", None)
+            if isinstance(loader, _runtime.Loader):
+                try:
+                    return loader.files()
+                except AttributeError:
+                    pass
+            return original(package)
+        return from_package
+
+    _wrap(module, "from_package", make)
+
+
+ADJUSTED = {
+    "pkg_resources": _adjust_pkg_resources,
+    "pip._vendor.pkg_resources": _adjust_pkg_resources,
+    "multiprocessing.util": _adjust_multiprocessing,
+    "importlib._common": _adjust_resources_common,  # 3.9 only: the runtime asks for it there alone
+}

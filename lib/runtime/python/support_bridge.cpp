@@ -1,5 +1,6 @@
 #include "runtime/python/support_bridge.hpp"
 
+#include "runtime/python/compat.hpp"
 #include "runtime/python/heap_type.hpp"
 #include "runtime/python/lookup.hpp"
 #include "runtime/python/payload.hpp"
@@ -15,20 +16,26 @@ using py::Ref;
 
 FinderObject* as_finder(PyObject* o) { return reinterpret_cast<FinderObject*>(o); }
 
-// support.py's copy of PathKind must say what this file's does.
-bool path_kinds_agree(PyObject* dict) {
-    static const struct {
-        const char* name;
-        PathKind kind;
-    } kinds[] = {{"PATH_MISSING", PathKind::Missing}, {"PATH_FILE", PathKind::File}, {"PATH_DIR", PathKind::Directory}};
-    for (const auto& k : kinds) {
-        PyObject* v = PyDict_GetItemString(dict, k.name);  // borrowed
-        if (v == nullptr || !PyLong_Check(v) || PyLong_AsLong(v) != static_cast<long>(k.kind)) {
-            PyErr_Format(PyExc_SystemError, "oxpack_runtime: support.py's %s does not match the runtime's", k.name);
+// The modules support.py adjusts once imported (its ADJUSTED).
+constexpr const char* kAdjusted[] = {"pkg_resources", "pip._vendor.pkg_resources", "multiprocessing.util"};
+
+bool adjusted_agree(PyObject* dict) {
+    PyObject* table = PyDict_GetItemString(dict, "ADJUSTED");  // borrowed
+    if (table == nullptr || !PyDict_Check(table)) {
+        PyErr_SetString(PyExc_SystemError, "oxpack_runtime: support.py has no ADJUSTED table");
+        return false;
+    }
+    Ref names(adjusted_module_names());
+    if (!names) return false;
+    Ref it(PyObject_GetIter(names.get()));
+    if (!it) return false;
+    while (Ref name{PyIter_Next(it.get())}) {
+        if (PyDict_GetItem(table, name.get()) == nullptr) {
+            PyErr_Format(PyExc_SystemError, "oxpack_runtime: support.py does not adjust %R", name.get());
             return false;
         }
     }
-    return true;
+    return !PyErr_Occurred();
 }
 
 // --- the Finder's private methods for support.py ------------------------------
@@ -40,57 +47,6 @@ PyObject* bridge_spec(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
         return nullptr;
     }
     return make_spec(as_finder(self), args[0], args[0], args[1]);
-}
-
-// The path index of the finder's blob, or nullptr with the exception set.
-const PathIndex* index_of(FinderObject* f) { return f->ctx->path_index(state_of(f)); }
-
-// _read_path(rel) -> bytes of the file at blob-relative `rel`, or None.
-PyObject* bridge_read_path(PyObject* self, PyObject* rel_arg) {
-    FinderObject* f = as_finder(self);
-    std::string_view rel;
-    if (!py::utf8(rel_arg, rel, "path")) return nullptr;
-    const PathIndex* idx = index_of(f);
-    if (idx == nullptr) return nullptr;
-    auto found = idx->find_file(rel);
-    if (!found) return py::none();
-    auto e = f->ctx->blob.entry(*found);
-    if (!e) {
-        raise_format_error(state_of(f), e.error(), Py_None, f->path);
-        return nullptr;
-    }
-    return payload_bytes(f, *e, Py_None);
-}
-
-// _list_dir(rel) -> [(name, is_dir)] of directory `rel`, or None.
-PyObject* bridge_list_dir(PyObject* self, PyObject* rel_arg) {
-    FinderObject* f = as_finder(self);
-    std::string_view rel;
-    if (!py::utf8(rel_arg, rel, "path")) return nullptr;
-    const PathIndex* idx = index_of(f);
-    if (idx == nullptr) return nullptr;
-    auto kids = idx->list_dir(rel);
-    if (!kids) return py::none();
-    Ref out(PyList_New(0));
-    if (!out) return nullptr;
-    for (const auto& k : *kids) {
-        Ref n = py::str(k.name);
-        if (!n) return nullptr;
-        Ref t(PyTuple_Pack(2, n.get(), k.is_dir ? Py_True : Py_False));
-        if (!t || PyList_Append(out.get(), t.get()) < 0) return nullptr;
-    }
-    return out.release();
-}
-
-// _path_kind(rel) -> a PathKind value.
-PyObject* bridge_path_kind(PyObject* self, PyObject* rel_arg) {
-    FinderObject* f = as_finder(self);
-    std::string_view rel;
-    if (!py::utf8(rel_arg, rel, "path")) return nullptr;
-    const PathIndex* idx = index_of(f);
-    if (idx == nullptr) return nullptr;
-    PathKind kind = idx->find_file(rel) ? PathKind::File : idx->is_dir(rel) ? PathKind::Directory : PathKind::Missing;
-    return PyLong_FromLong(static_cast<long>(kind));
 }
 
 // _read(space, key) -> the payload of the first entry (not a namespace
@@ -170,7 +126,21 @@ PyObject* bridge_anchor(PyObject* self, PyObject* key) {
 
 }  // namespace
 
-PyObject* support_module(State* st) {
+PyObject* adjusted_module_names() {
+    Ref set(PySet_New(nullptr));
+    if (!set) return nullptr;
+    auto add = [&](const char* n) {
+        Ref s(PyUnicode_InternFromString(n));
+        return s && PySet_Add(set.get(), s.get()) == 0;
+    };
+    for (const char* n : kAdjusted)
+        if (!add(n)) return nullptr;
+    if (compat::kResourcesFilesIgnoresLoader && !add(compat::kResourcesCommonModule)) return nullptr;
+    return PyFrozenSet_New(set.get());
+}
+
+PyObject* support_module(PyObject* module) {
+    State* st = state_of(module);
     if (st->support != nullptr) return st->support;
     // Compiled at build time by this interpreter's version; the source is
     // the fallback (another micro version with a different bytecode magic).
@@ -190,13 +160,23 @@ PyObject* support_module(State* st) {
     if (PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) < 0) return nullptr;
     Ref r(PyEval_EvalCode(code.get(), dict, dict));
     if (!r) return nullptr;
-    if (!path_kinds_agree(dict)) return nullptr;
+    if (!adjusted_agree(dict) || PyDict_SetItemString(dict, "_runtime", module) < 0) return nullptr;
     if (st->support == nullptr) st->support = mod.release();  // another thread may have won meanwhile
     return st->support;
 }
 
+bool adjust_after_import(PyObject* module, PyObject* name, PyObject* imported) {
+    State* st = state_of(module);
+    int adjusted = PySet_Contains(st->adjusted_names, name);
+    if (adjusted <= 0) return adjusted == 0;
+    PyObject* sup = support_module(module);
+    if (sup == nullptr) return false;
+    Ref r(PyObject_CallMethod(sup, "after_import", "O", imported));
+    return static_cast<bool>(r);
+}
+
 PyObject* call_support(FinderObject* f, const char* fn, PyObject* arg) {
-    PyObject* sup = support_module(state_of(f));
+    PyObject* sup = support_module(f->module);
     if (sup == nullptr) return nullptr;
     return PyObject_CallMethod(sup, fn, "OO", reinterpret_cast<PyObject*>(f), arg);
 }
@@ -204,9 +184,6 @@ PyObject* call_support(FinderObject* f, const char* fn, PyObject* arg) {
 PyMethodDef* support_bridge_methods() {
     static PyMethodDef methods[] = {
         {"_spec", heap::fastcall(bridge_spec), METH_FASTCALL, nullptr},
-        {"_read_path", bridge_read_path, METH_O, nullptr},
-        {"_list_dir", bridge_list_dir, METH_O, nullptr},
-        {"_path_kind", bridge_path_kind, METH_O, nullptr},
         {"_read", heap::fastcall(bridge_read), METH_FASTCALL, nullptr},
         {"_dist_dirs", bridge_dist_dirs, METH_NOARGS, nullptr},
         {"_anchor", bridge_anchor, METH_O, nullptr},

@@ -1,0 +1,346 @@
+// The virtual file layer's routing and life cycle: mounts per installed
+// blob, the hooks put in place on the first mount and taken away after the
+// last, resolving a path argument to a node, and materialize(). The hooks
+// themselves are vfs_ops.cpp; scandir's types vfs_scandir.cpp.
+#include "runtime/python/vfs.hpp"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <unordered_map>
+
+#include "runtime/core/file_cache.hpp"
+#include "runtime/core/mount_table.hpp"
+#include "runtime/python/compat.hpp"
+#include "runtime/python/payload.hpp"
+#include "runtime/python/vfs_ops.hpp"
+
+namespace oxpack::runtime {
+
+class Vfs {
+public:
+    MountTable mounts;
+};
+
+namespace {
+
+using py::Ref;
+
+Vfs* vfs_of(State* st) {
+    if (st->vfs == nullptr) st->vfs = new Vfs();
+    return st->vfs;
+}
+
+std::string working_dir() {
+    char buf[PATH_MAX];
+    return ::getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : std::string();
+}
+
+// The real path of `p` when it differs from `p` (a symlinked directory on
+// the way): both forms are mounted, since os.path.realpath gives the second.
+std::string real_path_if_other(const std::string& p) {
+    char* r = ::realpath(p.c_str(), nullptr);
+    if (r == nullptr) return std::string();
+    std::string out(r);
+    std::free(r);
+    return out == p ? std::string() : out;
+}
+
+// --- the hooks in place ------------------------------------------------------
+
+// Where each hook goes: a module attribute that holds the original function,
+// and the attributes earlier-imported modules copied it to.
+struct HookSite {
+    const char* module;
+    const char* attribute;
+    VfsOp op;
+    bool required;  // the module is always imported (os, io, builtins)
+};
+
+constexpr HookSite kSites[] = {
+    {"os", "stat", VfsOp::Stat, true},
+    {"os", "lstat", VfsOp::Lstat, true},
+    {"os", "access", VfsOp::Access, true},
+    {"os", "listdir", VfsOp::Listdir, true},
+    {"os", "scandir", VfsOp::Scandir, true},
+    {"os", "open", VfsOp::OsOpen, true},
+    {"builtins", "open", VfsOp::Open, true},
+    {"io", "open", VfsOp::Open, true},
+    {"io", "open_code", VfsOp::OpenCode, true},
+    // Copies made at import time by modules that may be imported already.
+    {"tokenize", "_builtin_open", VfsOp::Open, false},
+    {"tarfile", "bltn_open", VfsOp::Open, false},
+};
+
+// pathlib before 3.11 calls the os functions through the class attributes of
+// _NormalAccessor, bound when pathlib was imported.
+constexpr const char* kPathlibAccessor[] = {"stat", "lstat", "listdir", "scandir", "open"};
+
+// Replaces target.name (currently `current`) with `hook`, recording how to
+// put it back in st->vfs_patches.
+bool patch(State* st, PyObject* target, const char* name, PyObject* current, PyObject* hook) {
+    Ref n(PyUnicode_InternFromString(name));
+    if (!n) return false;
+    Ref rec(PyTuple_Pack(4, target, n.get(), current, hook));
+    if (!rec || PyList_Append(st->vfs_patches, rec.get()) < 0) return false;
+    return PyObject_SetAttr(target, n.get(), hook) == 0;
+}
+
+bool activate(PyObject* module) {
+    State* st = state_of(module);
+    if (PyList_GET_SIZE(st->vfs_patches) != 0) return true;  // already in place
+    PyObject* modules = PySys_GetObject("modules");        // borrowed
+    if (modules == nullptr) return true;
+    // One hook per original function object: `io.open is builtins.open`
+    // stays true.
+    std::unordered_map<PyObject*, Ref> hooks;
+    std::unordered_map<PyObject*, VfsOp> ops;
+    for (const HookSite& s : kSites) {
+        if (!s.required) continue;
+        Ref mod(PyImport_ImportModule(s.module));
+        if (!mod) return false;
+        Ref current(PyObject_GetAttrString(mod.get(), s.attribute));
+        if (!current) {
+            PyErr_Clear();
+            continue;
+        }
+        if (!hooks.count(current.get())) {
+            Ref h(make_vfs_hook(module, current.get(), s.op));
+            if (!h) return false;
+            hooks.emplace(current.get(), std::move(h));
+            ops.emplace(current.get(), s.op);
+        }
+        if (!patch(st, mod.get(), s.attribute, current.get(), hooks[current.get()].get())) return false;
+    }
+    // Earlier copies: patched only where they still hold an original.
+    auto patch_copy = [&](PyObject* target, const char* attr) -> bool {
+        Ref current(PyObject_GetAttrString(target, attr));
+        if (!current) {
+            PyErr_Clear();
+            return true;
+        }
+        auto it = hooks.find(current.get());
+        return it == hooks.end() || patch(st, target, attr, current.get(), it->second.get());
+    };
+    for (const HookSite& s : kSites) {
+        if (s.required) continue;
+        PyObject* mod = PyDict_GetItemString(modules, s.module);  // borrowed; not imported: nothing to do
+        if (mod != nullptr && !patch_copy(mod, s.attribute)) return false;
+    }
+    if (PyObject* pathlib = PyDict_GetItemString(modules, "pathlib")) {
+        Ref accessor(PyObject_GetAttrString(pathlib, "_NormalAccessor"));
+        if (!accessor) PyErr_Clear();
+        else
+            for (const char* attr : kPathlibAccessor)
+                if (!patch_copy(accessor.get(), attr)) return false;
+    }
+    return true;
+}
+
+// Puts every original back where the attribute still holds our hook.
+void deactivate(State* st) {
+    PyObject* patches = st->vfs_patches;
+    if (patches == nullptr) return;
+    // At shutdown the modules holding the hooks are being torn down: nothing
+    // is left to restore, and touching them is not safe.
+    if (compat::is_finalizing()) return;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    for (Py_ssize_t i = PyList_GET_SIZE(patches) - 1; i >= 0; --i) {
+        PyObject* rec = PyList_GET_ITEM(patches, i);
+        PyObject* target = PyTuple_GET_ITEM(rec, 0);
+        PyObject* name = PyTuple_GET_ITEM(rec, 1);
+        Ref now(PyObject_GetAttr(target, name));
+        if (now && now.get() == PyTuple_GET_ITEM(rec, 3)) {
+            if (PyObject_SetAttr(target, name, PyTuple_GET_ITEM(rec, 2)) < 0) PyErr_Clear();
+        } else {
+            PyErr_Clear();  // someone replaced our hook since: theirs stays
+        }
+    }
+    PyList_SetSlice(patches, 0, PyList_GET_SIZE(patches), nullptr);
+    PyErr_Restore(type, value, tb);
+}
+
+// "<blob>/<rel>" for a materialized file: the cache directory of this blob
+// ("files/<header checksum>"), created on first use.
+format::Result<std::string> blob_cache_dir(BlobContext& ctx) {
+    auto base = private_cache_base();
+    if (!base) return base.error();
+    std::string rel = "files/" + hex16(ctx.blob.header().header_checksum);
+    if (auto r = make_private_dirs(*base, rel); !r) return r.error();
+    return *base + "/" + rel;
+}
+
+// Writes the file `rel` (entry `entry`) of the blob under `dir`; false with
+// BlobError set.
+bool write_cached(FinderObject* f, const std::string& dir, const std::string& rel, uint32_t entry) {
+    State* st = state_of(f);
+    auto e = f->ctx->blob.entry(entry);
+    if (!e) {
+        raise_format_error(st, e.error(), Py_None, f->path);
+        return false;
+    }
+    format::Payload p;
+    if (!read_payload(f, *e, Py_None, p)) return false;
+    size_t slash = rel.rfind('/');
+    if (slash != std::string::npos) {
+        if (auto r = make_private_dirs(dir, rel.substr(0, slash)); !r) {
+            raise_format_error(st, r.error(), Py_None, f->path);
+            return false;
+        }
+    }
+    format::Result<void> r;
+    Py_BEGIN_ALLOW_THREADS
+    r = materialize(dir + "/" + rel, p.bytes(), 0644);
+    Py_END_ALLOW_THREADS
+    if (!r) {
+        raise_format_error(st, r.error(), Py_None, f->path);
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool vfs_mount(PyObject* module, FinderObject* finder) {
+    State* st = state_of(module);
+    BlobContext& ctx = *finder->ctx;
+    if (!ctx.serves_files()) return true;
+    Vfs* vfs = vfs_of(st);
+    auto add = [&](const std::string& prefix, uint32_t root, bool is_dir, bool fallthrough) {
+        vfs->mounts.add({prefix, finder, root, is_dir, fallthrough});
+        std::string real = real_path_if_other(prefix);
+        if (!real.empty()) vfs->mounts.add({real, finder, root, is_dir, fallthrough});
+    };
+    if (ctx.origin == format::OriginMode::Blob) add(ctx.path, PathIndex::kAnyRoot, false, false);
+    for (uint32_t i = 0; ctx.files == BlobContext::Files::Blob && i < ctx.info.roots.size(); ++i) {
+        const format::Root& r = ctx.info.roots[i];
+        if (r.type != format::RootType::Directory || ctx.stale_root(i)) continue;
+        add(r.path, i, true, true);
+    }
+    if (!vfs_prepare_finder(module, finder)) return false;
+    return activate(module);
+}
+
+void vfs_unmount(State* st, FinderObject* finder) {
+    if (st == nullptr || st->vfs == nullptr) return;
+    st->vfs->mounts.remove_owner(finder);
+    if (st->vfs->mounts.empty()) deactivate(st);
+}
+
+void vfs_free(State* st) {
+    if (st->vfs != nullptr) st->vfs->mounts = MountTable();
+    deactivate(st);
+    delete st->vfs;
+    st->vfs = nullptr;
+}
+
+int vfs_resolve(State* st, PyObject* path_arg, VfsNode& node) {
+    Vfs* vfs = st->vfs;
+    if (vfs == nullptr || vfs->mounts.empty()) return 0;
+    std::string_view path;
+    Ref holder;  // keeps an fspath()/encoded result alive while `path` points into it
+    if (PyUnicode_Check(path_arg)) {
+        Py_ssize_t n = 0;
+        const char* p = PyUnicode_AsUTF8AndSize(path_arg, &n);  // no copy for ASCII str
+        if (p == nullptr) {
+            PyErr_Clear();  // lone surrogates: the file-system encoding decides
+            holder = Ref(PyUnicode_EncodeFSDefault(path_arg));
+            if (!holder) return -1;
+            path = std::string_view(PyBytes_AS_STRING(holder.get()), static_cast<size_t>(PyBytes_GET_SIZE(holder.get())));
+        } else {
+            path = std::string_view(p, static_cast<size_t>(n));
+        }
+    } else if (PyBytes_Check(path_arg)) {
+        path = std::string_view(PyBytes_AS_STRING(path_arg), static_cast<size_t>(PyBytes_GET_SIZE(path_arg)));
+    } else if (PyLong_Check(path_arg) || path_arg == Py_None) {
+        return 0;  // a descriptor, or the working directory
+    } else {
+        holder = Ref(PyOS_FSPath(path_arg));
+        if (!holder) {
+            PyErr_Clear();  // not a path: the original function reports it
+            return 0;
+        }
+        return vfs_resolve(st, holder.get(), node);
+    }
+    auto hit = vfs->mounts.find(path, working_dir);
+    if (!hit) return 0;
+    auto* f = static_cast<FinderObject*>(const_cast<void*>(hit->mount->owner));
+    const PathIndex* idx = f->ctx->path_index(st);
+    if (idx == nullptr) return -1;
+    node.finder = f;
+    node.root = hit->mount->root;
+    node.fallthrough = hit->mount->fallthrough;
+    node.rel = std::move(hit->rel);
+    if (auto e = idx->find_file(node.rel, node.root); e && !hit->trailing_slash) {
+        node.kind = VfsNode::File;
+        node.entry = *e;
+    } else if (idx->is_dir(node.rel, node.root)) {
+        node.kind = VfsNode::Directory;
+    } else if (hit->trailing_slash && idx->find_file(node.rel, node.root)) {
+        node.kind = VfsNode::NotADirectory;  // "file/": only a directory matches
+    } else {
+        node.kind = VfsNode::Missing;
+        // "file/below": the kernel says ENOTDIR for a path through a file.
+        for (size_t slash = node.rel.rfind('/'); slash != std::string::npos; slash = node.rel.rfind('/', slash - 1)) {
+            if (idx->find_file(std::string_view(node.rel).substr(0, slash), node.root)) {
+                node.kind = VfsNode::NotADirectory;
+                break;
+            }
+            if (slash == 0) break;
+        }
+        if (node.fallthrough && node.kind == VfsNode::Missing) return 0;
+    }
+    return 1;
+}
+
+PyObject* vfs_materialize(PyObject* module, PyObject* what) {
+    State* st = state_of(module);
+    VfsNode node;
+    int r = vfs_resolve(st, what, node);
+    if (r < 0) return nullptr;
+    if (r == 0 && PyUnicode_Check(what)) {
+        // A module or package name: its file or directory in blob mode.
+        PyObject* installed = st->installed;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(installed) && r == 0; ++i) {
+            auto* f = reinterpret_cast<FinderObject*>(PyList_GET_ITEM(installed, i));
+            std::string_view name;
+            if (!py::utf8(what, name, "name")) return nullptr;
+            auto choice = resolve_module(f->ctx->blob, name, f->ctx->optimize);
+            if (!choice || !*choice || (*choice)->origin_entry() == nullptr) continue;
+            const format::Entry* oe = (*choice)->origin_entry();
+            std::string_view target = (*choice)->package ? module_dir(oe->path) : oe->path;
+            Ref p = py::str(f->ctx->path + "/" + std::string(target));
+            if (!p) return nullptr;
+            r = vfs_resolve(st, p.get(), node);
+            if (r < 0) return nullptr;
+        }
+    }
+    if (r == 0 || node.kind == VfsNode::Missing) {
+        PyErr_Format(PyExc_ValueError, "materialize(): %R is not a file, directory or module inside an installed blob",
+                     what);
+        return nullptr;
+    }
+    BlobContext& ctx = *node.finder->ctx;
+    auto dir = blob_cache_dir(ctx);
+    if (!dir) {
+        raise_format_error(st, dir.error(), Py_None, node.finder->path);
+        return nullptr;
+    }
+    const PathIndex* idx = ctx.path_index(st);
+    if (idx == nullptr) return nullptr;
+    if (node.kind == VfsNode::File) {
+        if (!write_cached(node.finder, *dir, node.rel, node.entry)) return nullptr;
+    } else {
+        for (const auto& [rel, entry] : idx->files_below(node.rel, node.root))
+            if (!write_cached(node.finder, *dir, rel, entry)) return nullptr;
+        if (auto made = make_private_dirs(*dir, node.rel); !made) {
+            raise_format_error(st, made.error(), Py_None, node.finder->path);
+            return nullptr;
+        }
+    }
+    return py::str(node.rel.empty() ? *dir : *dir + "/" + node.rel).release();
+}
+
+}  // namespace oxpack::runtime
