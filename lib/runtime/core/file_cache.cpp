@@ -116,9 +116,11 @@ format::Result<void> make_private_dirs(const std::string& base, const std::strin
     return {};
 }
 
-format::Result<void> materialize(const std::string& path, std::span<const unsigned char> bytes, unsigned mode) {
+format::Result<void> materialize(const std::string& path, std::span<const unsigned char> bytes, unsigned mode,
+                                 const std::string& tmp_dir) {
     if (same_contents(path, bytes)) return {};
-    std::string tmp = path + ".tmp-XXXXXX";
+    std::string name = path.substr(path.rfind('/') + 1);
+    std::string tmp = (tmp_dir.empty() ? path : tmp_dir + "/" + name) + ".tmp-XXXXXX";
     std::vector<char> buf(tmp.begin(), tmp.end());
     buf.push_back('\0');
     int fd = ::mkostemp(buf.data(), O_CLOEXEC);

@@ -23,9 +23,12 @@ std::string cache_base_path();
 format::Result<void> make_private_dirs(const std::string& base, const std::string& relative_dir);
 
 // Makes the file at `path` hold exactly `bytes`: kept when it already does,
-// else written to a temporary file beside it and renamed over it (so
-// concurrent processes never see a partial file). `mode` applies to new files.
-format::Result<void> materialize(const std::string& path, std::span<const unsigned char> bytes, unsigned mode);
+// else written to a temporary file and renamed over it (so concurrent
+// processes never see a partial file). The temporary is made in `tmp_dir`
+// (on the same file system; default: beside `path`, where a listing of the
+// directory may show it while it is written). `mode` applies to new files.
+format::Result<void> materialize(const std::string& path, std::span<const unsigned char> bytes, unsigned mode,
+                                 const std::string& tmp_dir = std::string());
 
 // An anonymous, close-on-exec memory file holding `bytes`; returns its
 // descriptor. The file is sealed against changes where the kernel allows.

@@ -65,6 +65,8 @@ constexpr HookSite kSites[] = {
     {"os", "listdir", VfsOp::Listdir, true},
     {"os", "scandir", VfsOp::Scandir, true},
     {"os", "open", VfsOp::OsOpen, true},
+    {"os", "listxattr", VfsOp::Listxattr, true},  // shutil.copystat
+    {"os", "getxattr", VfsOp::Getxattr, true},
     {"builtins", "open", VfsOp::Open, true},
     {"io", "open", VfsOp::Open, true},
     {"io", "open_code", VfsOp::OpenCode, true},
@@ -162,13 +164,15 @@ void deactivate(State* st) {
     PyErr_Restore(type, value, tb);
 }
 
-// "<blob>/<rel>" for a materialized file: the cache directory of this blob
-// ("files/<header checksum>"), created on first use.
+// The cache directory of this blob's materialized files
+// ("files/<header checksum>"), created on first use; files are written
+// through "files/.tmp", so the tree itself only ever holds whole files.
 format::Result<std::string> blob_cache_dir(BlobContext& ctx) {
     auto base = private_cache_base();
     if (!base) return base.error();
     std::string rel = "files/" + hex16(ctx.blob.header().header_checksum);
     if (auto r = make_private_dirs(*base, rel); !r) return r.error();
+    if (auto r = make_private_dirs(*base, "files/.tmp"); !r) return r.error();
     return *base + "/" + rel;
 }
 
@@ -192,7 +196,7 @@ bool write_cached(FinderObject* f, const std::string& dir, const std::string& re
     }
     format::Result<void> r;
     Py_BEGIN_ALLOW_THREADS
-    r = materialize(dir + "/" + rel, p.bytes(), 0644);
+    r = materialize(dir + "/" + rel, p.bytes(), 0644, dir.substr(0, dir.rfind('/')) + "/.tmp");
     Py_END_ALLOW_THREADS
     if (!r) {
         raise_format_error(st, r.error(), Py_None, f->path);

@@ -4,7 +4,8 @@
 // While any installed blob has a mount, these module attributes are
 // replaced by hooks (C++ functions with the original's name, docstring and
 // signature): os.stat, os.lstat, os.access, os.listdir, os.scandir, os.open,
-// builtins.open / io.open, io.open_code; and references to them that
+// os.listxattr, os.getxattr, builtins.open / io.open, io.open_code; and
+// references to them that
 // modules imported earlier captured (tokenize._builtin_open,
 // tarfile.bltn_open, pathlib._NormalAccessor on 3.8-3.10). Everything that
 // reaches files through those follows: os.path.*, os.walk, glob, pathlib,

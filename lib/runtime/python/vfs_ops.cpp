@@ -245,8 +245,8 @@ PyObject* hook_os_open(PyObject* self, PyObject* const* args, Py_ssize_t nargs, 
     if (flags == -1 && PyErr_Occurred()) return nullptr;
     bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | O_APPEND)) != 0;
     if (node.kind == VfsNode::Directory) return raise_errno(writes ? EISDIR : EOPNOTSUPP, path);
+    if (writes && node.kind != VfsNode::NotADirectory) return raise_errno(EROFS, path);  // creating too
     if (node.kind != VfsNode::File) return missing(node, path);
-    if (writes) return raise_errno(EROFS, path);
     int fd = open_memory_file(node);
     return fd < 0 ? nullptr : PyLong_FromLong(fd);
 }
@@ -298,6 +298,29 @@ PyObject* hook_open_code(PyObject* self, PyObject* const* args, Py_ssize_t nargs
     return open_fd(h.st->io_open, fd, path, rb.get(), Py_None, args, 0, nullptr);
 }
 
+// Extended attributes (shutil.copystat copies them): a blob's files have none.
+PyObject* hook_listxattr(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    Hook h = hook_of(self);
+    PyObject* path = arg(args, nargs, kwnames, 0, "path");
+    VfsNode node;
+    int r = resolve_arg(h, path, node);
+    if (r < 0) return nullptr;
+    if (r == 0) return pass(h, args, nargs, kwnames);
+    if (node.kind != VfsNode::File && node.kind != VfsNode::Directory) return missing(node, path);
+    return PyList_New(0);
+}
+
+PyObject* hook_getxattr(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    Hook h = hook_of(self);
+    PyObject* path = arg(args, nargs, kwnames, 0, "path");
+    VfsNode node;
+    int r = resolve_arg(h, path, node);
+    if (r < 0) return nullptr;
+    if (r == 0) return pass(h, args, nargs, kwnames);
+    if (node.kind != VfsNode::File && node.kind != VfsNode::Directory) return missing(node, path);
+    return raise_errno(ENODATA, path);
+}
+
 // --- the hook functions ------------------------------------------------------------
 
 using Handler = PyObject* (*)(PyObject*, PyObject* const*, Py_ssize_t, PyObject*);
@@ -313,6 +336,7 @@ constexpr OpInfo kOps[] = {
     {VfsOp::Access, "access", hook_access},   {VfsOp::Listdir, "listdir", hook_listdir},
     {VfsOp::Scandir, "scandir", hook_scandir}, {VfsOp::OsOpen, "open", hook_os_open},
     {VfsOp::Open, "open", hook_open},         {VfsOp::OpenCode, "open_code", hook_open_code},
+    {VfsOp::Listxattr, "listxattr", hook_listxattr}, {VfsOp::Getxattr, "getxattr", hook_getxattr},
 };
 constexpr size_t kOpCount = sizeof kOps / sizeof kOps[0];
 

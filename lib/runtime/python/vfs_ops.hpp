@@ -9,7 +9,7 @@
 
 namespace oxpack::runtime {
 
-enum class VfsOp { Stat, Lstat, Access, Listdir, Scandir, OsOpen, Open, OpenCode };
+enum class VfsOp { Stat, Lstat, Access, Listdir, Scandir, OsOpen, Open, OpenCode, Listxattr, Getxattr };
 
 // A hook for `original` (a builtin function) doing `op`; new reference.
 PyObject* make_vfs_hook(PyObject* module, PyObject* original, VfsOp op);
