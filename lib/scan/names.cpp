@@ -1,4 +1,4 @@
-// Import-system string rules: identifiers, suffixes, UTF-8.
+// Import-system string rules: module names, suffixes, UTF-8.
 #include "scan/names.hpp"
 
 namespace oxpack::scan {
@@ -38,17 +38,8 @@ bool valid_utf8(std::string_view s) {
     return true;
 }
 
-bool is_identifier(std::string_view s) {
-    if (s.empty() || !valid_utf8(s)) return false;
-    auto first = static_cast<unsigned char>(s[0]);
-    if (first >= '0' && first <= '9') return false;
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        if (c >= 0x80) continue;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-        if (!ok) return false;
-    }
-    return true;
+bool is_module_name(std::string_view s) {
+    return !s.empty() && s.find('.') == std::string_view::npos && valid_utf8(s);
 }
 
 std::string_view match_suffix(std::string_view name, const std::vector<std::string>& suffixes) {

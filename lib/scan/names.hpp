@@ -14,11 +14,11 @@ bool starts_with(std::string_view s, std::string_view prefix);
 // True when `s` is well-formed UTF-8 (no overlongs, no surrogates).
 bool valid_utf8(std::string_view s);
 
-// str.isidentifier() for the names found on disk: ASCII letters, digits and
-// '_' (not leading with a digit); non-ASCII characters are accepted when the
-// name is valid UTF-8 (Python accepts most letters; oxpack does not carry the
-// Unicode tables, see the scan notes).
-bool is_identifier(std::string_view s);
+// A name FileFinder takes for a module, package or namespace portion: any
+// non-empty, valid UTF-8 name without '.' (the import system does not ask for
+// identifiers: mypyc's "81d243bd2c585b0f4821__mypyc" and pip's
+// "__pip-runner__" are modules; "six-1.16.0.dist-info" is not).
+bool is_module_name(std::string_view s);
 
 // The longest of `suffixes` that `name` ends with and that leaves a non-empty
 // stem, or an empty view.

@@ -85,11 +85,11 @@ private:
         bool found = false;
         for (const auto& c : dir.children) {
             if (c.is_dir) {
-                if (c.name != "__pycache__" && is_identifier(c.name) && (find_init(root, c) || importable(root, c)))
+                if (c.name != "__pycache__" && is_module_name(c.name) && (find_init(root, c) || importable(root, c)))
                     found = true;
             } else {
                 std::string_view stem;
-                if (rank(root, c.name, stem) >= 0 && is_identifier(stem)) found = true;
+                if (rank(root, c.name, stem) >= 0 && is_module_name(stem)) found = true;
             }
             if (found) break;
         }
@@ -114,7 +114,7 @@ private:
         for (const auto& c : l.dir->children) {
             if (c.is_dir) {
                 if (c.name == "__pycache__") continue;
-                if (is_identifier(c.name)) {
+                if (is_module_name(c.name)) {
                     if (const Node* init = find_init(l.root, c)) {
                         lst.names[c.name] = Hit{Hit::Package, &c, init, zip ? c.file("__init__.pyc") : nullptr};
                         continue;
@@ -130,7 +130,7 @@ private:
             std::string_view stem;
             int r = rank(l.root, c.name, stem);
             if (r >= 0 && stem == "__init__" && !top) continue;  // the package's own init: handled by the parent
-            if (r >= 0 && is_identifier(stem) && stem != "__init__") module_files[std::string(stem)].push_back({r, &c});
+            if (r >= 0 && is_module_name(stem) && stem != "__init__") module_files[std::string(stem)].push_back({r, &c});
             else lst.files.push_back(&c);
         }
         for (auto& [stem, files] : module_files) {

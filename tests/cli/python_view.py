@@ -23,6 +23,9 @@ def find_spec(fullname, locations):
     return machinery.PathFinder._get_spec(fullname, locations)
 
 
+ROOTS = set()  # the search path's own entries: a directory that is one is not a namespace portion of another
+
+
 def walk(prefix, locations, out):
     """Records every module under `locations` (a package's __path__); returns
     True when anything importable was found."""
@@ -30,7 +33,7 @@ def walk(prefix, locations, out):
     seen = set()
     for info in pkgutil.iter_modules(locations):
         name = info.name
-        if not name.isidentifier() or name in seen:
+        if "." in name or name in seen:  # FileFinder's rule: any name without a dot
             continue
         seen.add(name)
         full = prefix + name
@@ -51,7 +54,9 @@ def walk(prefix, locations, out):
         except OSError:
             continue
         for entry in entries:
-            if entry.isidentifier() and entry != "__pycache__" and entry not in seen \
+            if os.path.join(loc, entry) in ROOTS:
+                continue  # lib-dynload inside the stdlib directory: served as the root it is
+            if "." not in entry and entry != "__pycache__" and entry not in seen \
                     and os.path.isdir(os.path.join(loc, entry)) and entry not in candidates:
                 candidates.append(entry)
     for name in candidates:
@@ -71,6 +76,7 @@ def main():
     # No ROOT: the interpreter's sys.path, less this script's own directory.
     roots = [os.path.abspath(p) for p in sys.argv[1:]] or [os.path.abspath(p) for p in sys.path[1:] if p]
     roots = [r for r in roots if os.path.exists(r)]
+    ROOTS.update(roots)
     modules = {}
     walk("", roots, modules)
     try:

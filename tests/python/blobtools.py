@@ -66,6 +66,12 @@ def _ext_stem(name):
     return name[: -len(best)] if best else None
 
 
+def _module_name(name):
+    """FileFinder's rule for a module, package or namespace name: no dot
+    (not an identifier rule: mypyc's 81d243bd2c585b0f4821__mypyc is one)."""
+    return bool(name) and "." not in name
+
+
 def _has_python(path, depth=0):
     """True when a directory holds Python modules somewhere below."""
     if depth > 8:
@@ -78,7 +84,7 @@ def _has_python(path, depth=0):
         full = os.path.join(path, n)
         if n.endswith(".py") or _ext_stem(n):
             return True
-        if n.isidentifier() and os.path.isdir(full) and _has_python(full, depth + 1):
+        if _module_name(n) and os.path.isdir(full) and _has_python(full, depth + 1):
             return True
     return False
 
@@ -180,7 +186,7 @@ def tree_manifest(roots, exclude=(), bytecode="existing", origin="original"):
                                 file=os.path.join(dirpath, fn))
                     continue
                 init = None
-                if d.isidentifier():
+                if _module_name(d):
                     for cand in ["__init__" + s for s in EXT_SUFFIXES] + ["__init__.py", "__init__.pyc"]:
                         if os.path.isfile(os.path.join(dfull, cand)):
                             init = cand
@@ -191,7 +197,7 @@ def tree_manifest(roots, exclude=(), bytecode="existing", origin="original"):
                     local.add(d)
                     module(key, drel + "/" + init, True, os.path.join(dfull, init))
                     walk(drel, key)
-                elif d.isidentifier() and not init and _has_python(dfull):
+                elif _module_name(d) and not init and _has_python(dfull):
                     if key not in claimed:
                         add(space="module", kind="namespace", key=key, path=drel, root=ri, namespace=True)
                         claimed.add(key)
@@ -208,7 +214,7 @@ def tree_manifest(roots, exclude=(), bytecode="existing", origin="original"):
                     stem = n[:-4]
                 if stem is not None and stem == "__init__" and pkg:
                     continue  # the package's own file, added by the parent
-                if stem is not None and stem.isidentifier() and stem not in local:
+                if stem is not None and _module_name(stem) and stem not in local:
                     key = prefix + stem
                     if key not in claimed:
                         claimed.add(key)

@@ -347,3 +347,35 @@ def test_reload_load_module_and_finder_as_loader(tree):
                           sys.modules['top'] is legacy]))
     """, blob)
     assert r == [True, "helper", "helper", 42, True]
+
+
+SPLIT = {"A/nsp/a.py": "A = 'a'\n", "B/nsp/b.py": "B = 'b'\n", "B/nsp/sub/c.py": "C = 'c'\n",
+         "A/odd-name.py": "ODD = 1\n", "A/pk/__init__.py": "", "A/pk/__run-x__.py": "RUN = 2\n",
+         "A/pk/n3.py": "N = 3\n"}
+
+
+@pytest.mark.parametrize("origin", ["original", "blob"])
+def test_namespace_split_across_roots_and_names_that_are_not_identifiers(tree, origin):
+    """A namespace package with a portion in each of two roots keeps both;
+    module names are FileFinder's (any name without a dot), not identifiers."""
+    tree.files(SPLIT)
+    roots = [os.path.join(tree.root, "A"), os.path.join(tree.root, "B")]
+    blob = blobtools.build_tree_blob(roots, os.path.join(tree.base, "split.oxr"), bytecode="compile", origin=origin)
+    code = """
+        import sys, json, importlib
+        {setup}
+        import nsp.a, nsp.b, nsp.sub.c
+        odd = importlib.import_module('odd-name')
+        run = importlib.import_module('pk.__run-x__')
+        print(json.dumps({{'path': [p.replace(sys.argv[1], '<b>') for p in nsp.__path__], 'values': [nsp.a.A, nsp.b.B,
+                           nsp.sub.c.C, odd.ODD, run.RUN], 'ours': type(odd.__spec__.loader).__module__}}))
+    """
+    fs = run_json(code.format(setup="sys.path[:0] = sys.argv[2:]"), "<none>", *roots)
+    ox = run_json(code.format(setup="import oxpack_runtime; oxpack_runtime.install(sys.argv[1], origin=%r)" % origin),
+                  blob)
+    assert fs["values"] == ox["values"] == ["a", "b", "c", 1, 2]
+    assert ox["ours"] == "oxpack_runtime"
+    if origin == "original":
+        assert ox["path"] == fs["path"] == [r + "/nsp" for r in roots]
+    else:
+        assert ox["path"] == ["<b>/nsp"]

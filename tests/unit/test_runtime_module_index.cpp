@@ -111,6 +111,35 @@ TEST_CASE("resolve_module: namespace markers and implicit portions") {
     CHECK(absent(blob, "pla"));           // a prefix of a name is not a package
 }
 
+TEST_CASE("resolve_module: a namespace package split across roots has a portion per root") {
+    // One marker (the format keeps one entry per name and kind); the second
+    // root's portion shows in its children's paths.
+    const uint16_t NS = kFlagPackage | kFlagNamespace;
+    std::vector<unsigned char> bytes;
+    auto blob = open(bytes,
+                     {
+                         at(module("nsp", "", Kind::Namespace, NS), "nsp", 0),
+                         at(module("nsp.a", "a"), "nsp/a.py", 0),
+                         at(module("nsp.b", "b"), "nsp/b.py", 2),
+                         at(module("nsp.c.deep", "c"), "nsp/c/deep.py", 1),
+                         at(module("imp.x", "x"), "imp/x.py", 2),
+                         at(module("imp.y", "y"), "imp/y.py", 1),
+                     },
+                     3);
+    auto nsp = must_resolve(blob, "nsp");
+    REQUIRE(nsp.portions.size() == 3);
+    CHECK(nsp.portions[0].root == 0);
+    CHECK(nsp.portions[1].root == 1);
+    CHECK(nsp.portions[2].root == 2);
+    for (const auto& p : nsp.portions) CHECK(p.path == "nsp");
+    CHECK(nsp.root == 0);
+    auto imp = must_resolve(blob, "imp");  // no marker at all: implicit portions, root order
+    REQUIRE(imp.portions.size() == 2);
+    CHECK(imp.portions[0].root == 1);
+    CHECK(imp.portions[1].root == 2);
+    CHECK(imp.root == 1);
+}
+
 TEST_CASE("list_children: direct children only, namespace-only children left out") {
     const uint16_t P = kFlagPackage;
     const uint16_t NS = kFlagPackage | kFlagNamespace;

@@ -1,21 +1,22 @@
-// Tests for lib/scan/names: identifiers, suffix matching, UTF-8.
+// Tests for lib/scan/names: module names, suffix matching, UTF-8.
 #include <doctest/doctest.h>
 
 #include "scan/names.hpp"
 
 using namespace oxpack::scan;
 
-TEST_CASE("is_identifier follows str.isidentifier for ASCII names") {
-    CHECK(is_identifier("six"));
-    CHECK(is_identifier("_distutils_hack"));
-    CHECK(is_identifier("__init__"));
-    CHECK(is_identifier("caf\xc3\xa9"));  // café
-    CHECK_FALSE(is_identifier(""));
-    CHECK_FALSE(is_identifier("1abc"));
-    CHECK_FALSE(is_identifier("foo-bar"));
-    CHECK_FALSE(is_identifier("six-1.16.0.dist-info"));
-    CHECK_FALSE(is_identifier("lib-dynload"));
-    CHECK_FALSE(is_identifier("bad\xff"));
+TEST_CASE("is_module_name is FileFinder's rule: no '.', not an identifier rule") {
+    CHECK(is_module_name("six"));
+    CHECK(is_module_name("_distutils_hack"));
+    CHECK(is_module_name("__init__"));
+    CHECK(is_module_name("caf\xc3\xa9"));                  // café
+    CHECK(is_module_name("81d243bd2c585b0f4821__mypyc"));  // mypyc's shared runtime
+    CHECK(is_module_name("__pip-runner__"));
+    CHECK(is_module_name("1abc"));
+    CHECK_FALSE(is_module_name(""));
+    CHECK_FALSE(is_module_name("six-1.16.0.dist-info"));
+    CHECK_FALSE(is_module_name("a.b"));
+    CHECK_FALSE(is_module_name("bad\xff"));
 }
 
 TEST_CASE("valid_utf8 refuses malformed sequences") {

@@ -38,30 +38,53 @@ bool is_code(uint8_t kind) {
 
 namespace {
 
-// The first module below `name`, its path cut to the directory standing for
-// `name` ("a.b" + "a/b/c/d.py" -> "a/b"); nullopt when there is none.
-format::Result<std::optional<Entry>> implicit_portion(const format::Blob& blob, std::string_view name) {
+// The directory of `e` (an entry of a module below `name`) that stands for
+// `name`: its path cut to as many components as `name` has dotted ones
+// ("a.b" + "a/b/c/d.py" -> "a/b"); nullopt when the path does not mirror the
+// name.
+std::optional<Entry> portion_of(const Entry& e, std::string_view name) {
+    size_t parts = static_cast<size_t>(std::count(name.begin(), name.end(), '.')) + 1;
+    size_t cut = 0;
+    for (size_t i = 0; i < parts; ++i) {
+        cut = e.path.find('/', cut == 0 && i == 0 ? 0 : cut + 1);
+        if (cut == std::string_view::npos) return std::nullopt;
+    }
+    Entry portion = e;
+    portion.path = e.path.substr(0, cut);
+    portion.kind = static_cast<uint8_t>(Kind::Namespace);
+    portion.flags = format::kFlagPackage | format::kFlagNamespace;
+    return portion;
+}
+
+// Adds to `portions` the namespace portion of every root that holds modules
+// directly below `name` and has no portion there yet: a namespace package
+// split across roots has one marker in the blob (the format keeps one entry
+// per name and kind), its other portions show in its children's paths.
+// Visits one entry per child module, not their descendants.
+format::Result<void> add_child_portions(const format::Blob& blob, std::string_view name, std::vector<Entry>& portions) {
     std::string prefix(name);
     prefix += '.';
     auto pos = blob.lower_bound(format::Space::Module, prefix);
     if (!pos) return pos.error();
-    if (*pos >= blob.entry_count()) return std::optional<Entry>{};
-    auto e = blob.entry(*pos);
-    if (!e) return e.error();
-    if (e->space != static_cast<uint8_t>(format::Space::Module) || e->key.substr(0, prefix.size()) != prefix)
-        return std::optional<Entry>{};
-    // As many leading path components as `name` has dotted ones.
-    size_t parts = static_cast<size_t>(std::count(name.begin(), name.end(), '.')) + 1;
-    size_t cut = 0;
-    for (size_t i = 0; i < parts; ++i) {
-        cut = e->path.find('/', cut == 0 && i == 0 ? 0 : cut + 1);
-        if (cut == std::string_view::npos) return std::optional<Entry>{};  // path does not mirror the name
+    for (uint32_t i = *pos; i < blob.entry_count();) {
+        auto e = blob.entry(i);
+        if (!e) return e.error();
+        if (e->space != static_cast<uint8_t>(format::Space::Module) || e->key.substr(0, prefix.size()) != prefix) break;
+        bool have = std::any_of(portions.begin(), portions.end(), [&](const Entry& p) { return p.root == e->root; });
+        if (!have)
+            if (auto p = portion_of(*e, name)) portions.push_back(*p);
+        std::string_view rest = e->key.substr(prefix.size());
+        size_t dot = rest.find('.');
+        if (dot != std::string_view::npos) {  // a deeper module: on to the next child ('/' follows '.')
+            auto next = blob.lower_bound(format::Space::Module, prefix + std::string(rest.substr(0, dot)) + "/");
+            if (!next) return next.error();
+            i = std::max(*next, i + 1);
+        } else {
+            ++i;
+        }
     }
-    Entry portion = *e;
-    portion.path = e->path.substr(0, cut);
-    portion.kind = static_cast<uint8_t>(Kind::Namespace);
-    portion.flags = format::kFlagPackage | format::kFlagNamespace;
-    return std::optional<Entry>{portion};
+    std::stable_sort(portions.begin(), portions.end(), [](const Entry& a, const Entry& b) { return a.root < b.root; });
+    return {};
 }
 
 }  // namespace
@@ -72,14 +95,12 @@ format::Result<std::optional<ModuleChoice>> resolve_module(const format::Blob& b
     if (!group) return group.error();
     if (!group->found()) {
         if (!implicit_namespaces || name.empty()) return std::optional<ModuleChoice>{};
-        auto portion = implicit_portion(blob, name);
-        if (!portion) return portion.error();
-        if (!*portion) return std::optional<ModuleChoice>{};
         ModuleChoice c;
+        if (auto r = add_child_portions(blob, name, c.portions); !r) return r.error();
+        if (c.portions.empty()) return std::optional<ModuleChoice>{};
         c.type = ModuleType::Namespace;
         c.package = true;
-        c.root = (*portion)->root;
-        c.portions.push_back(**portion);
+        c.root = c.portions.front().root;
         return std::optional<ModuleChoice>{std::move(c)};
     }
 
@@ -109,8 +130,7 @@ format::Result<std::optional<ModuleChoice>> resolve_module(const format::Blob& b
         for (const Entry& e : all)
             if (e.kind == static_cast<uint8_t>(Kind::Namespace)) c.portions.push_back(e);
         if (c.portions.empty()) return std::optional<ModuleChoice>{};
-        std::stable_sort(c.portions.begin(), c.portions.end(),
-                         [](const Entry& a, const Entry& b) { return a.root < b.root; });
+        if (auto r = add_child_portions(blob, name, c.portions); !r) return r.error();
         c.type = ModuleType::Namespace;
         c.package = true;
         c.root = c.portions.front().root;

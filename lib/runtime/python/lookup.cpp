@@ -91,7 +91,9 @@ PyObject* make_spec(FinderObject* f, PyObject* name, PyObject* key, PyObject* se
         if (!locations) return nullptr;
         auto add = [&](uint16_t root, std::string_view dir) {
             Ref s = py::str(ctx.location(root, dir));
-            return s && PyList_Append(locations.get(), s.get()) == 0;
+            if (!s) return false;
+            int dup = PySequence_Contains(locations.get(), s.get());  // blob mode: roots share one tree
+            return dup == 1 || (dup == 0 && PyList_Append(locations.get(), s.get()) == 0);
         };
         if (oe) {
             if (!add(oe->root, module_dir(oe->path))) return nullptr;
