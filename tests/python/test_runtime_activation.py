@@ -110,6 +110,56 @@ def test_run_refuses_bad_blobs_and_usage(app_blob, tmp_path):
     assert r.returncode == 3 and "no such script" in r.stderr
 
 
+def test_run_passes_interpreter_options_through(app_blob, tmp_path):
+    """-W, -X, -O, -B, -u, -E, -I, -s... go to python as it takes them,
+    combined or apart, attached values or not; the program still runs with
+    the blob installed."""
+    code = ("import sys, json, app.helper; print(json.dumps([sys.flags.optimize, sys.flags.dont_write_bytecode, "
+            "sys.flags.no_user_site, sys.flags.ignore_environment, sys.flags.isolated, sys.warnoptions, "
+            "sys.flags.dev_mode, type(app.helper.__loader__).__name__, sys.argv]))")
+    r = oxpack("run", app_blob, "--python", sys.executable, "-W", "error::DeprecationWarning", "-Wignore::UserWarning",
+               "-X", "dev", "-OO", "-Bs", "-u", "-E", "-c", code, "arg")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == [2, 1, 1, 1, 0, ["default", "error::DeprecationWarning", "ignore::UserWarning"],
+                                    True, "Loader", ["-c", "arg"]]
+    r = oxpack("run", app_blob, "--python", sys.executable, "-I", "-c", code)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)[2:5] == [1, 1, 1]
+    r = oxpack("run", app_blob, "--python", sys.executable, "-W", "ignore", "-m", "app.main", "5", cwd=str(tmp_path))
+    assert r.returncode == 5 and json.loads(r.stdout)["path0"] == str(tmp_path)
+    r = oxpack("run", app_blob, "--python", sys.executable, "-Z", "-c", "pass")
+    assert r.returncode == 2 and "unknown option '-Z'" in r.stderr
+    r = oxpack("run", app_blob, "--python", sys.executable, "-X")
+    assert r.returncode == 2 and "-X needs an argument" in r.stderr
+
+
+def test_run_bootstrap_runs_on_its_own(app_blob, tmp_path):
+    """tools/oxpack/run_bootstrap.py, the program `oxpack run` embeds, run
+    directly: each mode, and an unusable blob."""
+    src = os.path.join(blobtools.REPO, "tools", "oxpack", "run_bootstrap.py")
+    with open(src) as f:
+        boot = f.read()
+    ext = [os.path.join(blobtools.RUNTIME_DIR, n) for n in os.listdir(blobtools.RUNTIME_DIR)
+           if n.startswith("oxpack_runtime")][0]
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-c", boot, ext, app_blob, "", "warn", "index", "", *args],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                              env=blobtools.env_with_runtime(), cwd=str(tmp_path))
+    r = run("-m", "app.main", "x")
+    assert r.returncode == 0 and json.loads(r.stdout)["argv"] == ["x"] and json.loads(r.stdout)["loader"] == "Loader"
+    r = run("-c", "import sys, app.helper; print(app.helper.VALUE, sys.argv, __doc__)", "y")
+    assert r.stdout == "helped ['-c', 'y'] None\n"
+    script = tmp_path / "s.py"
+    script.write_text("import sys, app.helper; print(__file__ == sys.argv[0], app.helper.VALUE)\n")
+    assert run("script", str(script)).stdout == "True helped\n"
+    bad = tmp_path / "bad.oxr"
+    bad.write_bytes(b"x" * 200)
+    r = subprocess.run([sys.executable, "-c", boot, ext, str(bad), "", "warn", "index", "", "-c", "pass"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    assert r.returncode == 3 and "oxpack run:" in r.stderr and str(bad) in r.stderr
+
+
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory):
     """A venv of this interpreter with the oxpack startup hook installed."""

@@ -1,9 +1,10 @@
 // oxpack run: run a module, a script or a command with a blob installed,
-// without changing the program: oxpack run app.oxr -m pkg.main [args...].
-// It picks an interpreter matching the blob's target, finds the
-// oxpack_runtime built for it, exports OXPACK_BLOB (so children whose
-// environment has the .pth hook keep the blob), and replaces itself with
-// that interpreter running a small bootstrap.
+// without changing the program: oxpack run app.oxr [-W...|-X...|-O|-B|-u|
+// -E|-I|-s...] -m pkg.main [args...]. It picks an interpreter matching the
+// blob's target, finds the oxpack_runtime built for it, exports OXPACK_BLOB
+// (so children whose environment has the .pth hook keep the blob), and
+// replaces itself with that interpreter, given the interpreter options,
+// running run_bootstrap.py.
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,93 +14,86 @@
 #include "commands.hpp"
 #include "core/error.hpp"
 #include "output.hpp"
+#include "run_bootstrap_py.hpp"
 #include "runtime_files.hpp"
 
 namespace oxpack::cli {
 namespace {
 
-// argv after `-c BOOTSTRAP`: extension ("" = import it), blob, origin, stale,
-// verify, mode (-m, -c, script), target, program args...
-constexpr const char* kBootstrap = R"PY(
-def _oxpack_run():
-    import sys
-    globals().pop('_oxpack_run', None)
-    ext, blob, origin, stale, verify, mode, target = sys.argv[1:8]
-    args = sys.argv[8:]
-    rt = sys.modules.get('oxpack_runtime')
-    if rt is None and ext:
-        import importlib.util
-        spec = importlib.util.spec_from_file_location('oxpack_runtime', ext)
-        rt = importlib.util.module_from_spec(spec)
-        sys.modules['oxpack_runtime'] = rt
-        spec.loader.exec_module(rt)
-    elif rt is None:
-        try:
-            import oxpack_runtime as rt
-        except ImportError:
-            sys.stderr.write('oxpack run: no oxpack_runtime for this Python (%s)\n' % sys.executable)
-            raise SystemExit(3)
-    try:
-        rt.install(blob, origin=origin or None, stale=stale, verify=verify)
-    except rt.BlobError as e:
-        sys.stderr.write('oxpack run: %s\n' % e)
-        raise SystemExit(3)
-    import os
-    if mode == '-m':
-        import runpy
-        sys.argv = [target] + args
-        sys.path[0] = os.getcwd()
-        runpy._run_module_as_main(target, alter_argv=True)
-    elif mode == '-c':
-        sys.argv = ['-c'] + args
-        exec(compile(target, '<string>', 'exec'), globals())
-    else:
-        import io
-        sys.argv = [target] + args
-        sys.path[0] = os.path.dirname(os.path.abspath(target))
-        with io.open_code(target) as f:
-            code = compile(f.read(), target, 'exec', dont_inherit=True)
-        globals().update({'__file__': target, '__cached__': None})
-        exec(code, globals())
-_oxpack_run()
-)PY";
+// Interpreter options `python` takes before the program, passed through as
+// given: flags that may be combined ("-OO", "-Es", "-IS") and the two that
+// take a value, attached ("-Wignore") or next ("-W ignore").
+constexpr std::string_view kFlagLetters = "bBdEiIOPqsSuvx";
+constexpr std::string_view kValueLetters = "WX";
+
+// Moves the interpreter options at the front of `rest` into `out`; returns
+// the index of the program (-m, -c or SCRIPT). Throws a usage error for an
+// option python does not take here.
+size_t take_interpreter_options(const std::vector<std::string>& rest, std::vector<std::string>& out) {
+    size_t i = 0;
+    while (i < rest.size()) {
+        const std::string& a = rest[i];
+        if (a == "-m" || a == "-c" || a.size() < 2 || a[0] != '-' || a[1] == '-') break;
+        if (kValueLetters.find(a[1]) != std::string_view::npos) {
+            out.push_back(a);
+            if (a.size() == 2) {
+                if (i + 1 >= rest.size()) throw Failure(Exit::Usage, "run: " + a + " needs an argument");
+                out.push_back(rest[++i]);
+            }
+            ++i;
+            continue;
+        }
+        for (size_t k = 1; k < a.size(); ++k)
+            if (kFlagLetters.find(a[k]) == std::string_view::npos)
+                throw Failure(Exit::Usage, "run: unknown option '" + a + "' (interpreter options: -" +
+                                               std::string(kFlagLetters) + ", -W ARG, -X OPT; then -m MODULE, -c "
+                                               "CODE or SCRIPT)");
+        out.push_back(a);
+        ++i;
+    }
+    return i;
+}
 
 }  // namespace
 
 Action setup_run(CLI::App& app) {
     struct Opts {
-        std::string blob, python, origin, stale = "warn", verify = "index";
+        std::string blob, python, origin, files, stale = "warn", verify = "index";
     };
     auto o = std::make_shared<Opts>();
     app.add_option("BLOB", o->blob, "The blob to install")->required();
     app.add_option("--python", o->python, "Interpreter to run (default: one matching the blob's target)");
     app.add_option("--origin", o->origin, "__file__ mode: original or blob (default: the blob's)")
         ->check(CLI::IsMember({"original", "blob"}));
+    app.add_option("--files", o->files,
+                   "Serve the frozen roots' files by path from the blob: blob or disk (default: blob in blob mode)")
+        ->check(CLI::IsMember({"blob", "disk"}));
     app.add_option("--stale", o->stale, "When the environment changed since the freeze: warn, error, ignore")
         ->check(CLI::IsMember({"warn", "error", "ignore"}));
     app.add_option("--verify", o->verify,
                    "When to check the index checksum: index (every start), once (first start with this file), "
                    "header (never; payloads are checked when read)")
         ->check(CLI::IsMember({"index", "once", "header"}));
-    // Everything from the program on (-m MODULE, -c CODE, SCRIPT) is the program's.
+    // Everything from the interpreter options and the program on (-m MODULE,
+    // -c CODE, SCRIPT) is python's and the program's.
     app.prefix_command();
     app.fallthrough(false);
     CLI::App* self = &app;
     return [o, self]() -> int {
         std::vector<std::string> rest = self->remaining();
-        if (rest.empty()) throw Failure(Exit::Usage, "run: name what to run: -m MODULE, -c CODE or SCRIPT");
+        std::vector<std::string> python_options;
+        const size_t at = take_interpreter_options(rest, python_options);
+        if (at >= rest.size()) throw Failure(Exit::Usage, "run: name what to run: -m MODULE, -c CODE or SCRIPT");
         std::string mode, target;
-        size_t first_arg = 1;
-        if (rest[0] == "-m" || rest[0] == "-c") {
-            if (rest.size() < 2) throw Failure(Exit::Usage, "run: " + rest[0] + " needs an argument");
-            mode = rest[0];
-            target = rest[1];
-            first_arg = 2;
-        } else if (!rest[0].empty() && rest[0][0] == '-') {
-            throw Failure(Exit::Usage, "run: unknown option '" + rest[0] + "'");
+        size_t first_arg = at + 1;
+        if (rest[at] == "-m" || rest[at] == "-c") {
+            if (rest.size() < at + 2) throw Failure(Exit::Usage, "run: " + rest[at] + " needs an argument");
+            mode = rest[at];
+            target = rest[at + 1];
+            first_arg = at + 2;
         } else {
             mode = "script";
-            target = rest[0];
+            target = rest[at];
             if (!std::filesystem::exists(target)) throw Failure(Exit::BadInput, target + ": no such script");
         }
 
@@ -124,8 +118,12 @@ Action setup_run(CLI::App& app) {
         if (!o->origin.empty()) ::setenv("OXPACK_ORIGIN", o->origin.c_str(), 1);
         if (o->stale != "warn") ::setenv("OXPACK_STALE", o->stale.c_str(), 1);
         if (o->verify != "index") ::setenv("OXPACK_VERIFY", o->verify.c_str(), 1);
-        std::vector<std::string> argv = {python, "-c",      kBootstrap, ext,  blob_path,
-                                         o->origin, o->stale, o->verify,  mode, target};
+        if (!o->files.empty()) ::setenv("OXPACK_FILES", o->files.c_str(), 1);
+        std::vector<std::string> argv = {python};
+        argv.insert(argv.end(), python_options.begin(), python_options.end());
+        for (const std::string& a : {std::string("-c"), std::string(kRunBootstrap), ext, blob_path, o->origin, o->stale,
+                                     o->verify, o->files, mode, target})
+            argv.push_back(a);
         argv.insert(argv.end(), rest.begin() + static_cast<std::ptrdiff_t>(first_arg), rest.end());
         std::vector<char*> cargv;
         for (auto& a : argv) cargv.push_back(a.data());
