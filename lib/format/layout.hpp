@@ -19,6 +19,8 @@
 //
 // Format history (format_major.format_minor):
 //   1.0: first version.
+//   1.1: the Materialize meta record (a writer writes 1.1 only when it writes
+//        one: a blob without one is byte for byte a 1.0 blob).
 #pragma once
 
 #include <cstddef>
@@ -32,7 +34,7 @@ namespace oxpack::format {
 inline constexpr unsigned char kMagic[8] = {0x89, 'O', 'X', 'R', '\r', '\n', 0x1a, '\n'};
 
 inline constexpr uint16_t kVersionMajor = 1;  // readers refuse any other major
-inline constexpr uint16_t kVersionMinor = 0;  // readers accept any minor
+inline constexpr uint16_t kVersionMinor = 1;  // the newest minor this code writes; readers accept any minor
 
 inline constexpr uint32_t kHeaderSize = 128;
 inline constexpr uint32_t kEntrySize = 64;
@@ -145,6 +147,8 @@ enum class MetaTag : uint16_t {
     Root = 9,             // repeated; see kRootFixedSize
     OriginMode = 10,      // u8: 0 original, 1 blob; readers treat other values as 0
     Platform = 11,        // utf8: the target's platform tag ("x86_64-linux-gnu")
+    Materialize = 12,     // utf8, repeated (1.1): a glob of top-level module names whose files a blob-mode
+                          // loader writes to a local directory and reports as their __file__
 };
 inline constexpr size_t kMetaRecordHeader = 8;
 

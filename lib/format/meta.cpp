@@ -47,6 +47,7 @@ std::vector<unsigned char> encode_meta(const BlobInfo& info) {
         std::copy(r.path.begin(), r.path.end(), v.begin() + kRootFixedSize);
         put_record(out, MetaTag::Root, v.data(), v.size());
     }
+    for (const auto& m : info.materialize) put_string(out, MetaTag::Materialize, m);
     for (const auto& r : info.unknown) put_string(out, static_cast<MetaTag>(r.tag), r.value);
     return out;
 }
@@ -95,6 +96,7 @@ Result<BlobInfo> decode_meta(const unsigned char* data, size_t size, const std::
                 info.roots.push_back(std::move(r));
                 break;
             }
+            case MetaTag::Materialize: info.materialize.push_back(std::move(s)); break;
             default: info.unknown.push_back({raw_tag, std::move(s)}); break;  // a later version's record
         }
     }

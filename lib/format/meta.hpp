@@ -44,7 +44,14 @@ struct BlobInfo {
     std::optional<uint64_t> created;  // from SOURCE_DATE_EPOCH only
     OriginMode origin = OriginMode::Original;  // may hold a value a later version defined
     std::vector<Root> roots;
+    // Globs of top-level module names whose files a loader in blob mode puts
+    // on disk (freeze --materialize; format 1.1).
+    std::vector<std::string> materialize;
     std::vector<MetaRecord> unknown;  // written after the known records, in order
+
+    // The format minor version these records need: 1 with a Materialize
+    // record, else 0 (a blob that uses nothing of 1.1 stays a 1.0 blob).
+    uint16_t minor_version() const { return materialize.empty() ? 0 : 1; }
 };
 
 // Encodes the meta records for `info` (target.pyc_magic and hexversion live in

@@ -213,7 +213,7 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     // Header, checksums last.
     std::memcpy(d + hdr::kMagic, kMagic, sizeof kMagic);
     store_le<uint16_t>(d + hdr::kVersionMajor, kVersionMajor);
-    store_le<uint16_t>(d + hdr::kVersionMinor, kVersionMinor);
+    store_le<uint16_t>(d + hdr::kVersionMinor, info.minor_version());  // the oldest minor that holds it
     store_le<uint32_t>(d + hdr::kHeaderSize, kHeaderSize);
     store_le<uint64_t>(d + hdr::kFileSize, image.size_);
     store_le<uint32_t>(d + hdr::kRequiredFeatures, 0);

@@ -33,6 +33,7 @@ struct FreezeOptions {
     unsigned threads = 0;             // 0: one per core
     core::Progress* progress = nullptr;
     std::vector<ProfileEvent> profile;  // a start-up profile: its payloads first (layout.hpp)
+    std::vector<std::string> materialize;  // --materialize: globs of top-level names put on disk in blob mode
 };
 
 struct FreezeStats {

@@ -1,5 +1,6 @@
 // oxpack freeze: scan a Python environment for a target interpreter and pack
 // it into one blob (written atomically).
+#include <fnmatch.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -62,6 +63,21 @@ std::optional<uint64_t> source_date_epoch() {
     return n;
 }
 
+// A --materialize glob that names no top-level module is most likely a typo.
+void warn_unmatched_materialize(const std::vector<std::string>& globs, const scan::ScanResult& r) {
+    for (const auto& g : globs) {
+        bool hit = false;
+        for (const auto& it : r.items) {
+            if (it.space != format::Space::Module || it.key.find('.') != std::string::npos) continue;
+            if (::fnmatch(g.c_str(), it.key.c_str(), 0) == 0) {
+                hit = true;
+                break;
+            }
+        }
+        if (!hit) spdlog::warn("--materialize '{}': matches no top-level module or package", g);
+    }
+}
+
 }  // namespace
 
 Action setup_freeze(CLI::App& app) {
@@ -73,6 +89,7 @@ Action setup_freeze(CLI::App& app) {
         std::string origin = "original";
         std::string optimize = "0";
         std::string sources = "keep";
+        std::vector<std::string> materialize;
         bool strict = false;
         bool json = false;
         bool no_progress = false;
@@ -90,6 +107,10 @@ Action setup_freeze(CLI::App& app) {
     app.add_flag("--strict", o->strict, "Fail (exit 3) if a source does not compile, instead of reporting it");
     app.add_option("--origin", o->origin, "Default __file__ mode at run time: original or blob")
         ->check(CLI::IsMember({"original", "blob"}));
+    app.add_option("--materialize", o->materialize,
+                   "GLOB of top-level module or package names (repeatable) whose files blob mode puts on disk, in "
+                   "the private cache, and reports as their __file__: for packages that hand their own files to C "
+                   "libraries or other processes (a helper script run by path, a library loaded with ctypes)");
     add_profile_options(app, o->profile);
     app.add_flag("--json", o->json, "Print a JSON summary on stdout");
     app.add_flag("--no-progress", o->no_progress, "No progress bar even on a terminal");
@@ -109,6 +130,7 @@ Action setup_freeze(CLI::App& app) {
         fo.origin = o->origin == "blob" ? format::OriginMode::Blob : format::OriginMode::Original;
         fo.created = source_date_epoch();
         fo.threads = o->scan.jobs;
+        fo.materialize = o->materialize;
         core::Progress progress(!o->json && !o->no_progress);
         fo.progress = &progress;
 
@@ -121,6 +143,7 @@ Action setup_freeze(CLI::App& app) {
         const scan::Interpreter& py = probe.get();
         spdlog::info("target: {}", py.describe());
         fo.profile = load_profile(o->profile, py);
+        warn_unmatched_materialize(o->materialize, r);
         auto t1 = std::chrono::steady_clock::now();
         freeze::FreezeOutput out = freeze::freeze_scan(py, r, fo, report);
         auto t_write = std::chrono::steady_clock::now();

@@ -15,6 +15,7 @@ std::span<const Command> commands() {
          "  oxpack freeze wheels/ --exclude '*.tests' --sources drop --optimize 0,2 -o app.oxr\n"
          "  oxpack freeze --profile 'python3 -m myapp --version' --profile-out app.profile -o app.oxr\n"
          "  oxpack freeze --profile-from app.profile -o app.oxr   # the same layout again, no run\n"
+         "  oxpack freeze --origin blob --materialize jedi -o app.oxr  # jedi runs a helper script by its path\n"
          "  SOURCE_DATE_EPOCH=0 oxpack freeze -o a.oxr && oxpack verify a.oxr",
          setup_freeze},
         {"diff", "Compare two blobs: entries added, removed, changed",

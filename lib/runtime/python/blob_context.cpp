@@ -24,6 +24,14 @@ bool BlobContext::stale_root(uint32_t i) const {
            std::find(stale_roots.begin(), stale_roots.end(), info.roots[i].path) != stale_roots.end();
 }
 
+std::string BlobContext::module_location(std::string_view key, uint16_t root, std::string_view rel) const {
+    if (!materialized.empty()) {
+        auto it = materialized.find(key.substr(0, key.find('.')));
+        if (it != materialized.end() && !it->second.empty()) return it->second + "/" + std::string(rel);
+    }
+    return location(root, rel);
+}
+
 const PathIndex* BlobContext::path_index(State* st) {
     if (!paths) {
         auto built = PathIndex::build(blob);

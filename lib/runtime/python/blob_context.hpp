@@ -37,12 +37,18 @@ struct BlobContext {
     std::string cache_dir;                // extraction directory, created on first use
     std::map<std::string, std::string> ext_paths;  // module key -> file it was loaded from
     uintptr_t ra_start = 0, ra_end = 0;   // the payload read-ahead window last asked for (payload.cpp)
+    // Top-level names looked up against info.materialize (blob mode): the
+    // cache tree holding the files of those that matched, "" for the others.
+    std::map<std::string, std::string, std::less<>> materialized;
 
     explicit BlobContext(format::Blob b) : blob(std::move(b)) {}
     bool serves_files() const { return files == Files::Blob || origin == format::OriginMode::Blob; }
     bool stale_root(uint32_t i) const;
     // "<root>/<path>" (original) or "<blob>/<path>" (blob mode).
     std::string location(uint16_t root, std::string_view rel) const;
+    // location() for a file of module `key`: inside the cache tree when its
+    // top-level package was materialized (freeze --materialize).
+    std::string module_location(std::string_view key, uint16_t root, std::string_view rel) const;
     // The root path of `root`, or the blob path in blob mode / unknown roots.
     const std::string& prefix(uint16_t root) const;
     // Builds the path index if needed; nullptr with an exception set on error.

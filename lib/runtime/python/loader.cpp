@@ -54,6 +54,13 @@ PyObject* key_for(LoaderObject* l, PyObject* fullname) {
     return eq == 0 ? l->key : fullname;
 }
 
+// The path (str) of module `key`'s file `e`, as its spec would give it.
+PyObject* location_of(LoaderObject* l, PyObject* key, const format::Entry& e) {
+    std::string_view k;
+    if (!py::utf8(key, k, "fullname")) return nullptr;
+    return py::str(l->finder->ctx->module_location(k, e.root, e.path)).release();
+}
+
 PyObject* optional_fullname(const char* fn, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     PyObject* a[1] = {Py_None};
     if (!py::parse_args(fn, args, nargs, kwnames, {"fullname"}, 0, a)) return nullptr;
@@ -227,7 +234,7 @@ PyObject* loader_get_code(PyObject* self, PyObject* const* args, Py_ssize_t narg
     if (key == nullptr) return nullptr;
     Ref origin;
     if (key == l->key) origin = Ref::borrow(l->path);
-    else if (const format::Entry* oe = c.origin_entry()) origin = py::str(l->finder->ctx->location(oe->root, oe->path));
+    else if (const format::Entry* oe = c.origin_entry()) origin = Ref(location_of(l, key, *oe));
     else origin = Ref::borrow(Py_None);
     if (!origin) return nullptr;
     return get_code_impl(l->finder, key, c, origin.get());
@@ -253,7 +260,7 @@ PyObject* loader_get_filename(PyObject* self, PyObject* const* args, Py_ssize_t 
         PyErr_Format(PyExc_ImportError, "%R is a namespace package: it has no file", key);
         return nullptr;
     }
-    return py::str(l->finder->ctx->location(oe->root, oe->path)).release();
+    return location_of(l, key, *oe);
 }
 
 PyObject* loader_is_package(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {

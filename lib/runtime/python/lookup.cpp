@@ -2,6 +2,7 @@
 
 #include "runtime/python/loader.hpp"
 #include "runtime/python/spec.hpp"
+#include "runtime/python/vfs.hpp"
 
 namespace oxpack::runtime {
 namespace {
@@ -67,6 +68,7 @@ PyObject* make_spec(FinderObject* f, PyObject* name, PyObject* key, PyObject* se
     if (!*r) return py::none();
     const ModuleChoice& c = **r;
 
+    if (!vfs_materialize_top_level(f, k)) return nullptr;  // freeze --materialize: files on disk
     const format::Entry* oe = c.origin_entry();
     const format::Entry& where = oe ? *oe : c.portions.front();
     // A submodule is served only when it lives in its parent's __path__, as
@@ -75,13 +77,13 @@ PyObject* make_spec(FinderObject* f, PyObject* name, PyObject* key, PyObject* se
     if (search_path != nullptr && search_path != Py_None) {
         std::string_view own = oe ? module_dir(where.path) : where.path;  // the package's own directory
         std::string_view pd = c.package ? parent_dir(own) : own;
-        std::string dir = pd.empty() ? ctx.prefix(where.root) : ctx.location(where.root, pd);
+        std::string dir = pd.empty() ? ctx.prefix(where.root) : ctx.module_location(k, where.root, pd);
         int in = path_contains(search_path, dir);
         if (in < 0) return nullptr;
         if (in == 0) return py::none();
     }
 
-    Ref origin = oe ? py::str(ctx.location(oe->root, oe->path)) : Ref::borrow(Py_None);
+    Ref origin = oe ? py::str(ctx.module_location(k, oe->root, oe->path)) : Ref::borrow(Py_None);
     if (!origin) return nullptr;
     Ref loader(new_loader(f, name, key, origin.get(), c));
     if (!loader) return nullptr;
@@ -90,7 +92,7 @@ PyObject* make_spec(FinderObject* f, PyObject* name, PyObject* key, PyObject* se
         locations = Ref(PyList_New(0));
         if (!locations) return nullptr;
         auto add = [&](uint16_t root, std::string_view dir) {
-            Ref s = py::str(ctx.location(root, dir));
+            Ref s = py::str(ctx.module_location(k, root, dir));
             if (!s) return false;
             int dup = PySequence_Contains(locations.get(), s.get());  // blob mode: roots share one tree
             return dup == 1 || (dup == 0 && PyList_Append(locations.get(), s.get()) == 0);

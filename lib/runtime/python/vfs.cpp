@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <fnmatch.h>
+
 #include <climits>
 #include <cstdlib>
 #include <unordered_map>
@@ -205,7 +207,65 @@ bool write_cached(FinderObject* f, const std::string& dir, const std::string& re
     return true;
 }
 
+// Writes every file below `rel` (a directory, or one file) under `dir`,
+// unless a marker says an earlier process (or call) did: the tree of a
+// blob's materialized files never changes, its name holds the blob's header
+// checksum. false with the exception set.
+bool write_tree(FinderObject* f, const std::string& dir, const std::string& rel, const std::string& marker_name) {
+    State* st = state_of(f);
+    std::string marker = dir + "/.oxpack-complete/" + marker_name;
+    if (::access(marker.c_str(), F_OK) == 0) return true;
+    const PathIndex* idx = f->ctx->path_index(st);
+    if (idx == nullptr) return false;
+    if (auto e = idx->find_file(rel)) {
+        if (!write_cached(f, dir, rel, *e)) return false;
+    } else {
+        for (const auto& [path, entry] : idx->files_below(rel))
+            if (!write_cached(f, dir, path, entry)) return false;
+    }
+    if (auto made = make_private_dirs(dir, ".oxpack-complete"); !made) {
+        raise_format_error(st, made.error(), Py_None, f->path);
+        return false;
+    }
+    if (auto r = materialize(marker, {}, 0644, dir.substr(0, dir.rfind('/')) + "/.tmp"); !r) {
+        raise_format_error(st, r.error(), Py_None, f->path);
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
+
+bool vfs_materialize_top_level(FinderObject* f, std::string_view key) {
+    BlobContext& ctx = *f->ctx;
+    if (ctx.origin != format::OriginMode::Blob || ctx.info.materialize.empty()) return true;
+    std::string_view top = key.substr(0, key.find('.'));
+    if (ctx.materialized.find(top) != ctx.materialized.end()) return true;
+    std::string name(top);
+    bool wanted = false;
+    for (const auto& g : ctx.info.materialize) wanted = wanted || ::fnmatch(g.c_str(), name.c_str(), 0) == 0;
+    std::string dir;
+    if (wanted) {
+        auto choice = resolve_module(ctx.blob, name, ctx.optimize);
+        if (!choice) {
+            raise_format_error(state_of(f), choice.error(), Py_None, f->path);
+            return false;
+        }
+        const format::Entry* oe = *choice ? (*choice)->origin_entry() : nullptr;
+        if (oe != nullptr) {
+            auto base = blob_cache_dir(ctx);
+            if (!base) {
+                raise_format_error(state_of(f), base.error(), Py_None, f->path);
+                return false;
+            }
+            std::string rel((*choice)->package ? module_dir(oe->path) : oe->path);
+            if (!write_tree(f, *base, rel, name)) return false;
+            dir = *base;
+        }
+    }
+    ctx.materialized.emplace(std::move(name), std::move(dir));
+    return true;
+}
 
 bool vfs_mount(PyObject* module, FinderObject* finder) {
     State* st = state_of(module);

@@ -56,6 +56,12 @@ void vfs_free(State* st);
 // it), 0 when it is not ours, -1 with an exception set.
 int vfs_resolve(State* st, PyObject* path, VfsNode& node);
 
+// Blob mode with freeze --materialize globs: when `key`'s top-level name
+// matches one, that module's or package's files are written to the private
+// cache (once per machine and blob) and its locations point there
+// (BlobContext::module_location). false with an exception set.
+bool vfs_materialize_top_level(FinderObject* f, std::string_view key);
+
 // The real path of `path` (virtual, or a package name) written to the
 // private cache: every file below it, once per machine and blob, atomically.
 // materialize(path_or_package) -> str.
