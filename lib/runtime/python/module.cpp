@@ -541,6 +541,7 @@ int module_exec(PyObject* m) {
     st->optimize = static_cast<int>(PyLong_AsLong(opt.get()));
     if (st->optimize == -1 && PyErr_Occurred()) return -1;
     if (!init_spec_support(st)) return -1;
+    if (!add_blob_reader(m)) return -1;
     if (PyModule_AddStringConstant(m, "__version__", OXPACK_VERSION) < 0) return -1;
     return 0;
 }

@@ -175,6 +175,8 @@ PyObject* get_code_impl(FinderObject* f, PyObject* key, const ModuleChoice& c, P
 PyObject* get_source_impl(FinderObject* f, PyObject* key, const ModuleChoice& c);
 // extension.cpp: create an extension module from the blob.
 PyObject* create_extension(LoaderObject* l, PyObject* spec, const ModuleChoice& c);
+// blob_reader.cpp: adds BlobReader, BlobPayload and open_blob() to the module. false with an exception set.
+bool add_blob_reader(PyObject* module);
 // module.cpp: install() for activate_from_env.
 PyObject* install_impl(PyObject* module, PyObject* path, PyObject* origin, PyObject* stale, PyObject* verify);
 
