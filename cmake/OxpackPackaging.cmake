@@ -27,7 +27,12 @@ endif()
 # through them), and the C libraries Debian ships only as shared objects
 # (or, like libzstd.a, not position-independent) copied into oxpack.libs/
 # beside them, found through RPATH. The wheel build turns it on.
-option(OXPACK_PORTABLE "Link for a self-contained wheel (static libstdc++, bundled C libraries)" ${SKBUILD})
+if(SKBUILD)
+  set(portable_default ON)
+else()
+  set(portable_default OFF)
+endif()
+option(OXPACK_PORTABLE "Link for a self-contained wheel (static libstdc++, bundled C libraries)" ${portable_default})
 if(OXPACK_PORTABLE AND CMAKE_VERSION VERSION_LESS 3.21)
   message(FATAL_ERROR "OXPACK_PORTABLE needs CMake 3.21 or newer (file(COPY_FILE))")
 endif()
