@@ -25,7 +25,7 @@ def run_with_tty_stderr(oxpack, args, env=None):
     while True:
         try:
             data = os.read(master, 4096)
-        except OSError:
+        except OSError:  # EIO: the child closed the terminal
             break
         if not data:
             break
@@ -36,7 +36,7 @@ def run_with_tty_stderr(oxpack, args, env=None):
 
 @pytest.fixture
 def warning_dir(tmp_path):
-    """A directory whose scan warns once (a FIFO is skipped) and exits 5."""
+    """A directory whose freeze warns once (a FIFO is skipped) and exits 5."""
     d = tmp_path / "site"
     d.mkdir()
     (d / "mod.py").write_text("x = 1\n")
@@ -44,18 +44,19 @@ def warning_dir(tmp_path):
     return d
 
 
-def test_color_auto_always_never_and_no_color(oxpack, warning_dir):
-    rc, err = run_with_tty_stderr(oxpack, ["scan", warning_dir])
+def test_color_auto_always_never_and_no_color(oxpack, warning_dir, tmp_path):
+    freeze = ["freeze", warning_dir, "-o", tmp_path / "out.oxr", "--no-progress"]
+    rc, err = run_with_tty_stderr(oxpack, freeze)
     assert rc == 5 and "warning" in err and ESC in err            # a terminal: colour
-    rc, err = run_with_tty_stderr(oxpack, ["scan", warning_dir], env={"NO_COLOR": "1"})
+    rc, err = run_with_tty_stderr(oxpack, freeze, env={"NO_COLOR": "1"})
     assert rc == 5 and "warning" in err and ESC not in err        # NO_COLOR honoured (issue #10 item 7)
-    rc, err = run_with_tty_stderr(oxpack, ["--color=never", "scan", warning_dir])
-    assert rc == 5 and ESC not in err
-    rc, err = run_with_tty_stderr(oxpack, ["scan", warning_dir, "--color", "always"], env={"NO_COLOR": "1"})
+    rc, err = run_with_tty_stderr(oxpack, ["--color=never"] + freeze)
+    assert rc == 5 and "warning" in err and ESC not in err
+    rc, err = run_with_tty_stderr(oxpack, freeze + ["--color", "always"], env={"NO_COLOR": "1"})
     assert rc == 5 and ESC in err                                 # an explicit flag wins
-    r = oxpack("--color", "always", "scan", warning_dir)          # not a terminal, but asked for
+    r = oxpack("--color", "always", *freeze)                      # not a terminal, but asked for
     assert r.returncode == 5 and ESC in r.stderr
-    r = oxpack("scan", warning_dir)
+    r = oxpack(*freeze)
     assert r.returncode == 5 and ESC not in r.stderr and "warning" in r.stderr
     assert oxpack("--color", "sometimes", "ls", "x.oxr").returncode == 2
 

@@ -45,7 +45,7 @@ def test_layout(prefix):
 def test_installed_binary_finds_its_runtime(prefix, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OXPACK_")}
     r = run(prefix / "bin" / "oxpack", "--version", env=env)
-    assert "present here for %d.%d" % sys.version_info[:2] in r.stdout
+    assert "%d.%d" % sys.version_info[:2] in r.stdout.split("present here for ")[1].strip().split(", ")
     src = tmp_path / "src"
     src.mkdir()
     (src / "hello_consumer.py").write_text("print('hi from the blob')\n")
