@@ -18,7 +18,7 @@ def api_env():
 def test_round_trip(tree, tmp_path):
     tree.files({"app/__init__.py": "VALUE = 1\n", "app/data.txt": "payload\n", "tool.py": "x = 2\n"})
     r = run_json("""
-        import json, sys, oxpack
+        import json, os, sys, oxpack
         root, out, out2 = sys.argv[1:4]
         s = oxpack.scan(root, python=sys.executable)
         f = oxpack.freeze(out, root, python=sys.executable, compress="zstd")
