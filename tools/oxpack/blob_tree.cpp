@@ -1,6 +1,7 @@
 #include "blob_tree.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <unordered_map>
