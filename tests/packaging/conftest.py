@@ -57,7 +57,7 @@ def wheel(tmp_path_factory):
     with timed("pip wheel . (incremental build dir)"):
         r = subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-build-isolation", "--no-deps",
                             "--disable-pip-version-check", "-w", str(out),
-                            "-C", "build-dir=%s/wheel/{wheel_tag}" % BUILD_DIR],
+                            "--config-settings=build-dir=%s/wheel/{wheel_tag}" % BUILD_DIR],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env)
     assert r.returncode == 0, r.stdout[-5000:]
     wheels = glob.glob(str(out / "oxpack-*.whl"))
