@@ -1,6 +1,7 @@
 # Every dependency comes from the system (Debian packages); nothing is vendored.
 # scripts/setup installs them.
 find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 
@@ -9,8 +10,19 @@ if(OXPACK_BUILD_TOOLS OR OXPACK_BUILD_TESTS)
   find_package(nlohmann_json 3.10 REQUIRED)
   find_package(spdlog REQUIRED)
   pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+  # spdlog as the CLI links it: Debian's shared library, or (OXPACK_PORTABLE)
+  # header-only with header-only fmt, so that no shared libstdc++ user comes in.
+  add_library(oxpack_spdlog INTERFACE)
+  if(OXPACK_PORTABLE)
+    find_package(fmt REQUIRED)
+    get_target_property(spdlog_include spdlog::spdlog_header_only INTERFACE_INCLUDE_DIRECTORIES)
+    target_include_directories(oxpack_spdlog SYSTEM INTERFACE ${spdlog_include})
+    target_compile_definitions(oxpack_spdlog INTERFACE SPDLOG_FMT_EXTERNAL)
+    target_link_libraries(oxpack_spdlog INTERFACE fmt::fmt-header-only Threads::Threads)
+  else()
+    target_link_libraries(oxpack_spdlog INTERFACE spdlog::spdlog)
+  endif()
 endif()
 if(OXPACK_BUILD_TESTS)
   find_package(doctest REQUIRED)
 endif()
-find_package(Threads REQUIRED)

@@ -1,18 +1,25 @@
-# oxpack_embed_text(SOURCE <file> HEADER <generated .hpp> NAMESPACE <ns> SYMBOL <name>)
+# oxpack_embed_files(<header> <namespace> NAME=FILE...)
 #
-# Embeds a text file (a Python program a C++ part runs, a page template) as
-#   inline constexpr const char <SYMBOL>[] = R"...(<contents>)...";
-# in namespace <NAMESPACE>, so the program stays a real file in the tree that
-# can be linted and tested on its own. Regenerated when the file changes.
-function(oxpack_embed_text)
-  cmake_parse_arguments(E "" "SOURCE;HEADER;NAMESPACE;SYMBOL" "" ${ARGN})
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${E_SOURCE})
-  file(READ ${E_SOURCE} text)
-  if(text MATCHES "\\)OXPACK_EMBED\"")
-    message(FATAL_ERROR "${E_SOURCE} contains the raw-string delimiter")
-  endif()
-  get_filename_component(name ${E_SOURCE} NAME)
-  set(content "// Generated from ${name} by cmake/OxpackEmbed.cmake: do not edit.\n#pragma once\n\nnamespace ${E_NAMESPACE} {\n\ninline constexpr const char ${E_SYMBOL}[] = R\"OXPACK_EMBED(${text})OXPACK_EMBED\";\n\n}  // namespace ${E_NAMESPACE}\n")
-  file(WRITE ${E_HEADER}.tmp "${content}")
-  configure_file(${E_HEADER}.tmp ${E_HEADER} COPYONLY)
+# Compiles files kept as real files in the tree (Python programs a C++ part
+# runs, a page template) into <header> as byte arrays (cmake/EmbedFiles.cmake
+# writes it at build time, again whenever a file changes), so each stays a
+# file that can be linted and tested on its own:
+#   inline constexpr unsigned char NAME[] = {...};   // NUL-terminated
+#   inline constexpr std::size_t NAME_size = ...;
+function(oxpack_embed_files header namespace)
+  set(files "")
+  set(deps "")
+  foreach(pair IN LISTS ARGN)
+    list(APPEND files "${pair}")
+    string(FIND "${pair}" "=" eq)
+    math(EXPR from "${eq} + 1")
+    string(SUBSTRING "${pair}" ${from} -1 path)
+    list(APPEND deps "${path}")
+  endforeach()
+  string(REPLACE ";" "," files "${files}")
+  add_custom_command(OUTPUT ${header}
+    COMMAND ${CMAKE_COMMAND} -DOUTPUT=${header} -DNAMESPACE=${namespace} "-DFILES=${files}"
+            -P ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
+    DEPENDS ${deps} ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
+    COMMENT "Embedding ${files}" VERBATIM)
 endfunction()

@@ -45,3 +45,25 @@ def test_pipeline_is_reproducible_and_diffs_against_the_previous_build(tmp_path)
     assert (tmp_path / "env.oxr").read_bytes() == blob1
     diff = json.loads((tmp_path / "diff.json").read_text())
     assert not diff["added"] and not diff["removed"] and not diff["changed"], diff
+
+
+def test_setuptools_command_freezes_verifies_and_reports(tmp_path):
+    """examples/setuptools_command: the project's build step through the
+    Python API (from the source tree: python/ and this build's runtime)."""
+    import shutil
+    project = tmp_path / "project"
+    shutil.copytree(EXAMPLES / "setuptools_command", project)
+    tag = sys.implementation.cache_tag
+    env = {"PYTHONPATH": os.pathsep.join([str(REPO / "python"), str(OXPACK.parent / "python" / tag)]),
+           "OXPACK_BINARY": str(OXPACK), "SOURCE_DATE_EPOCH": "0"}
+    full = dict(os.environ, **env)
+    r = subprocess.run([sys.executable, "setup.py", "-q", "oxpack_freeze", "--report", "dist/greeter.html"],
+                       cwd=project, capture_output=True, text=True, env=full, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    blob = project / "dist" / "greeter.oxr"
+    assert blob.is_file() and (project / "dist" / "greeter.html").read_text().startswith("<!doctype html>")
+    assert "modules: greeter, greeter.__main__" in r.stdout + r.stderr
+    r = subprocess.run([str(OXPACK), "run", blob, "--python", sys.executable, "-m", "greeter"], cwd=tmp_path,
+                       capture_output=True, text=True, env=full, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["Hello from the greeter's blob.", f"from: {blob}/greeter/__init__.py"]

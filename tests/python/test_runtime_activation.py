@@ -232,3 +232,82 @@ def test_hook_install_again_changes_nothing(venv, tmp_path):
     (site / "oxpack_runtime.pth").write_text("# edited\n")
     assert oxpack("hook", "install", "--python", venv, "--site", str(site)).returncode == 0
     assert "activate_from_env" in (site / "oxpack_runtime.pth").read_text()
+
+
+def site_of(python):
+    return subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout.strip()
+
+
+def new_venv(tmp_path, name):
+    path = tmp_path / name
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    return str(path / "bin" / "python")
+
+
+def test_hook_records_what_it_wrote_and_removes_only_that(tmp_path):
+    """A venv without a runtime of its own: install copies one in and records
+    it; remove deletes the recorded files only, and keeps one changed since
+    (issue #10 item 5)."""
+    python = new_venv(tmp_path, "plain")
+    site = site_of(python)
+    with open(os.path.join(site, "unrelated.pth"), "w") as f:
+        f.write("# not oxpack's\n")
+    r = oxpack("hook", "install", "--python", python, "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["runtime_written_by_hook"] is True and os.path.dirname(info["runtime"]) == site
+    manifest = open(os.path.join(site, "oxpack_hook.manifest")).read()
+    runtime_name = os.path.basename(info["runtime"])
+    assert "  oxpack_runtime.pth\n" in manifest and "  %s\n" % runtime_name in manifest
+    # Edited after install: remove leaves it, and says so.
+    with open(os.path.join(site, "oxpack_runtime.pth"), "a") as f:
+        f.write("# edited\n")
+    r = oxpack("hook", "remove", "--python", python, "--json")
+    assert r.returncode == 0
+    out = json.loads(r.stdout)
+    assert out["removed"] == [info["runtime"]] and out["kept"] == [os.path.join(site, "oxpack_runtime.pth")]
+    assert "changed after oxpack hook wrote it" in r.stderr
+    assert sorted(os.listdir(site)) == ["oxpack_runtime.pth", "unrelated.pth"]
+
+
+def test_hook_leaves_a_runtime_that_pip_installed(tmp_path):
+    """A runtime a distribution's RECORD lists (what `pip install oxpack`
+    leaves) is used as it is: install does not overwrite it, remove does not
+    delete it (issue #10 item 5; tests/packaging does it with the real wheel)."""
+    python = new_venv(tmp_path, "piplike")
+    site = site_of(python)
+    runtime = [n for n in os.listdir(blobtools.RUNTIME_DIR) if n.startswith("oxpack_runtime")][0]
+    with open(os.path.join(blobtools.RUNTIME_DIR, runtime), "rb") as f:
+        data = f.read()
+    with open(os.path.join(site, runtime), "wb") as f:
+        f.write(data)
+    os.makedirs(os.path.join(site, "oxpack-0.1.0.dist-info"))
+    with open(os.path.join(site, "oxpack-0.1.0.dist-info", "RECORD"), "w") as f:
+        f.write("%s,sha256=x,%d\noxpack-0.1.0.dist-info/RECORD,,\n" % (runtime, len(data)))
+    before = os.stat(os.path.join(site, runtime))
+    r = oxpack("hook", "install", "--python", python, "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["installed"] and info["runtime"] == os.path.join(site, runtime)
+    assert info["runtime_written_by_hook"] is False
+    after = os.stat(os.path.join(site, runtime))
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert runtime not in open(os.path.join(site, "oxpack_hook.manifest")).read()
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "hooked_mod.py").write_text("X = 1\n")
+    blob = blobtools.build_tree_blob([str(src)], str(tmp_path / "x.oxr"), bytecode="compile")
+    r = subprocess.run([python, "-c", "import hooked_mod; print(type(hooked_mod.__loader__).__name__)"],
+                       env={"OXPACK_BLOB": blob, "PATH": os.environ["PATH"]}, cwd="/",
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    assert r.returncode == 0 and r.stdout.strip() == "Loader", r.stderr
+    r = oxpack("hook", "remove", "--python", python, "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["removed"] == [os.path.join(site, "oxpack_runtime.pth")]
+    assert os.path.isfile(os.path.join(site, runtime)) and not os.path.exists(os.path.join(site, "oxpack_hook.manifest"))
+    # An old hook without a manifest: its .pth goes, a runtime a RECORD lists stays.
+    with open(os.path.join(site, "oxpack_runtime.pth"), "w") as f:
+        f.write("import os; os.environ.get('OXPACK_BLOB') and __import__('oxpack_runtime').activate_from_env()\n")
+    r = oxpack("hook", "remove", "--python", python)
+    assert r.returncode == 0 and not os.path.exists(os.path.join(site, "oxpack_runtime.pth"))
+    assert os.path.isfile(os.path.join(site, runtime))

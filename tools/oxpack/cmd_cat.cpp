@@ -41,17 +41,22 @@ std::optional<format::Entry> resolve(const format::Blob& blob, const std::string
 
 Action setup_cat(CLI::App& app) {
     struct Opts {
-        std::string blob, name;
-        std::optional<format::Kind> kind;
+        std::string blob, name, kind;
     };
     auto o = std::make_shared<Opts>();
     app.add_option("BLOB", o->blob, "The blob to read")->required();
     app.add_option("NAME", o->name, "Module name, package/resource, metadata key, or original path")->required();
-    app.add_option("--kind", o->kind, "Which entry of a module: source, bytecode, bytecode-opt1, bytecode-opt2, extension")
-        ->transform(CLI::CheckedTransformer(kKinds));
+    std::vector<std::string> kinds;
+    for (const auto& [name, kind] : kKinds) kinds.push_back(name);
+    app.add_option("--kind", o->kind,
+                   "Which entry of a module (or any entry): source, bytecode, bytecode-opt1, bytecode-opt2, "
+                   "extension, resource, metadata, file (default: the first of source, bytecode, extension)")
+        ->check(CLI::IsMember(kinds));
     return [o] {
         auto blob = open_blob(o->blob);
-        auto e = resolve(blob, o->name, o->kind);
+        std::optional<format::Kind> kind;
+        if (!o->kind.empty()) kind = kKinds.at(o->kind);
+        auto e = resolve(blob, o->name, kind);
         if (!e) throw Failure(Exit::BadInput, o->blob + ": no entry named '" + o->name + "'");
         auto p = unwrap(blob.payload(*e), Exit::BadInput);
         std::span<const unsigned char> piece[] = {{p.data(), p.size()}};

@@ -131,7 +131,7 @@ Action setup_freeze(CLI::App& app) {
         fo.created = source_date_epoch();
         fo.threads = o->scan.jobs;
         fo.materialize = o->materialize;
-        core::Progress progress(!o->json && !o->no_progress);
+        core::Progress progress(!o->json && !o->no_progress && !quiet());
         fo.progress = &progress;
 
         auto t0 = std::chrono::steady_clock::now();
@@ -181,7 +181,7 @@ Action setup_freeze(CLI::App& app) {
                         {"build_seconds", s.build_seconds},
                         {"write_seconds", secs(t_write, t2)},
                         {"total_seconds", secs(t0, t2)}});
-        } else {
+        } else if (!quiet()) {
             std::cerr << "oxpack: " << (to_stdout ? std::string("standard output") : o->out) << ": " << s.entries << " entries, " << s.blob_bytes << " bytes from "
                       << r.roots.size() << " root(s); bytecode " << s.bytecode_reused << " reused, "
                       << s.bytecode_compiled << " compiled";

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <map>
 
+#include "blob_tree.hpp"
 #include "commands.hpp"
 #include "core/error.hpp"
 #include "output.hpp"
@@ -12,12 +13,28 @@ Action setup_info(CLI::App& app) {
     struct Opts {
         std::string blob;
         bool json = false;
+        bool tree = false;
+        int depth = 0;
     };
     auto o = std::make_shared<Opts>();
     app.add_option("BLOB", o->blob, "The blob to describe")->required();
     app.add_flag("--json", o->json, "Machine-readable output");
+    app.add_flag("--tree", o->tree,
+                 "The file's bytes as a tree: roots, packages, kinds; sorted by size, with percentages of the file "
+                 "(a payload several entries share counts for the first)");
+    app.add_option("--depth", o->depth, "With --tree: levels to show below the file (1 roots, 2 packages, 3 kinds; "
+                                        "default: all)")
+        ->check(CLI::Range(0, 3));
     return [o] {
         auto blob = open_blob(o->blob);
+        if (o->tree) {
+            BlobAnalysis a = analyse_blob(blob, o->blob, 0, 0);
+            if (o->json)
+                print_json({{"file", o->blob}, {"file_size", a.file_size}, {"tree", tree_json(a.tree, a.file_size)}});
+            else
+                std::cout << tree_text(a.tree, a.file_size, o->depth);
+            return 0;
+        }
         const auto& h = blob.header();
         auto info = unwrap(blob.info(), Exit::BadInput);
         struct Totals {

@@ -121,8 +121,9 @@ Action setup_run(CLI::App& app) {
         if (!o->files.empty()) ::setenv("OXPACK_FILES", o->files.c_str(), 1);
         std::vector<std::string> argv = {python};
         argv.insert(argv.end(), python_options.begin(), python_options.end());
-        for (const std::string& a : {std::string("-c"), std::string(kRunBootstrap), ext, blob_path, o->origin, o->stale,
-                                     o->verify, o->files, mode, target})
+        const std::string bootstrap(reinterpret_cast<const char*>(kRunBootstrap), kRunBootstrap_size);
+        for (const std::string& a : {std::string("-c"), bootstrap, ext, blob_path, o->origin, o->stale, o->verify,
+                                     o->files, mode, target})
             argv.push_back(a);
         argv.insert(argv.end(), rest.begin() + static_cast<std::ptrdiff_t>(first_arg), rest.end());
         std::vector<char*> cargv;

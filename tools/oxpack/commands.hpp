@@ -15,8 +15,9 @@ using Action = std::function<int()>;
 
 struct Command {
     const char* name;
-    const char* summary;
-    const char* example;  // shown at the end of the command's --help
+    const char* summary;      // one line: the command list, NAME in --help and the man page
+    const char* description;  // a paragraph ('\n' starts a new one): DESCRIPTION
+    const char* example;      // lines of "  oxpack ...": EXAMPLES (the first also in the top-level help)
     Action (*setup)(CLI::App& app);
 };
 
@@ -32,5 +33,8 @@ Action setup_cat(CLI::App& app);
 Action setup_extract(CLI::App& app);
 Action setup_run(CLI::App& app);
 Action setup_hook(CLI::App& app);
+Action setup_report(CLI::App& app);
+Action setup_completion(CLI::App& app);
+Action setup_man(CLI::App& app);
 
 }  // namespace oxpack::cli

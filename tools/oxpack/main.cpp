@@ -6,23 +6,17 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 
+#include "cli_doc.hpp"
 #include "commands.hpp"
 #include "core/error.hpp"
+#include "output.hpp"
+#include "runtime_files.hpp"
 
 namespace {
-
-constexpr const char* kExitCodes =
-    "Exit codes:\n"
-    "  0   success\n"
-    "  1   check failed (verify found damage, diff found differences)\n"
-    "  2   usage error\n"
-    "  3   bad input (missing, unreadable or invalid file)\n"
-    "  4   I/O error writing output\n"
-    "  5   finished, but some inputs were skipped (see the warnings)\n"
-    "  70  internal error";
 
 // Output is buffered: an error writing it (a full disk, /dev/full, a closed
 // pipe's EPIPE with SIGPIPE ignored) shows only when it is flushed. Flush
@@ -40,34 +34,97 @@ void finish_stdout() {
                                                     (e ? std::string(": ") + std::strerror(e) : std::string()));
 }
 
+// Edit distance, for "did you mean".
+size_t distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+// The first word that is not a global option must be a command: name an
+// unknown one and the nearest command, instead of CLI11's "A subcommand is
+// required". Returns the message, or "" when the command line is fine.
+std::string unknown_command(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--color") {
+            ++i;  // its value
+            continue;
+        }
+        if (a.empty() || a[0] == '-') continue;
+        std::string best;
+        size_t best_d = 0;
+        for (const auto& c : oxpack::cli::commands()) {
+            if (a == c.name) return "";
+            size_t d = distance(a, c.name);
+            if (best.empty() || d < best_d) best = c.name, best_d = d;
+        }
+        std::string msg = "unknown command '" + a + "'";
+        if (best_d <= std::max<size_t>(2, a.size() / 3)) msg += "; did you mean '" + best + "'?";
+        return msg + " (oxpack --help lists the commands)";
+    }
+    return "";
+}
+
+std::string version_text() {
+    using namespace oxpack;
+    std::string s = std::string("oxpack ") + OXPACK_VERSION + "\n";
+    s += "format: writes oxr " + std::to_string(format::kVersionMajor) + "." + std::to_string(format::kVersionMinor) +
+         ", reads oxr " + std::to_string(format::kVersionMajor) + ".x\n";
+    s += std::string("runtime: oxpack_runtime for CPython ") + OXPACK_PYTHON_MIN + " to " + OXPACK_PYTHON_MAX;
+    std::string found;
+    for (int minor = 8; minor <= 30; ++minor) {
+        std::string tag = "cpython-3" + std::to_string(minor);
+        if (cli::find_runtime_extension(tag)) found += (found.empty() ? "" : ", ") + ("3." + std::to_string(minor));
+    }
+    s += "; present here for " + (found.empty() ? std::string("none") : found);
+    return s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     using namespace oxpack;
-    auto logger = spdlog::stderr_color_st("oxpack");
+    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_st>();
+    auto logger = std::make_shared<spdlog::logger>("oxpack", sink);
     logger->set_pattern("oxpack: %^%l%$: %v");
     logger->set_level(spdlog::level::warn);
     spdlog::set_default_logger(logger);
+    // NO_COLOR (no-color.org): set and not empty means no colour unless --color says otherwise.
+    const char* no_color = std::getenv("NO_COLOR");
+    sink->set_color_mode(no_color && *no_color ? spdlog::color_mode::never : spdlog::color_mode::automatic);
 
-    CLI::App app{"oxpack: freeze Python environments into one indexed blob, and inspect it."};
-    app.set_version_flag("--version", std::string("oxpack ") + OXPACK_VERSION);
-    std::string examples = "\nExamples:\n";
-    for (const auto& cmd : cli::commands()) {
-        std::string first(cmd.example);
-        examples += first.substr(0, first.find('\n')) + "\n";
-    }
-    app.footer(examples + "\n" + kExitCodes + "\n\nRun 'oxpack COMMAND --help' for a command's options and examples.");
+    CLI::App app{std::string("oxpack - ") + cli::kProgramSummary, "oxpack"};
+    app.formatter(std::make_shared<cli::ManStyleFormatter>());
+    app.set_version_flag("--version", version_text(), "Print the version, the format it writes and the Pythons its runtime supports");
     int verbosity = 0;
+    bool quiet = false;
+    std::string color;
     app.add_flag("-v,--verbose", verbosity, "More detail on stderr (repeat for debug output)");
+    app.add_flag("-q,--quiet", quiet, "Errors only on stderr: no warnings, summaries or progress");
+    app.add_option("--color", color, "Colour on stderr: auto (on a terminal, unless NO_COLOR is set), always or never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
     app.require_subcommand(1);
     app.fallthrough();
 
     cli::Action action;
     for (const auto& cmd : cli::commands()) {
         CLI::App* sub = app.add_subcommand(cmd.name, cmd.summary);
-        sub->footer(std::string("\nExamples:\n") + cmd.example + "\n\n" + kExitCodes);
         auto act = cmd.setup(*sub);
         sub->callback([&action, act] { action = act; });
+    }
+    if (std::string unknown = unknown_command(argc, argv); !unknown.empty()) {
+        std::cerr << "oxpack: error: " << unknown << "\n";
+        return static_cast<int>(Exit::Usage);
     }
     try {
         app.parse(argc, argv);
@@ -81,8 +138,13 @@ int main(int argc, char** argv) {
         }
         return rc == 0 ? 0 : static_cast<int>(Exit::Usage);
     }
-    if (verbosity >= 2) logger->set_level(spdlog::level::debug);
+    if (color == "always") sink->set_color_mode(spdlog::color_mode::always);
+    else if (color == "never") sink->set_color_mode(spdlog::color_mode::never);
+    else if (color == "auto") sink->set_color_mode(no_color && *no_color ? spdlog::color_mode::never : spdlog::color_mode::automatic);
+    if (quiet) logger->set_level(spdlog::level::err);
+    else if (verbosity >= 2) logger->set_level(spdlog::level::debug);
     else if (verbosity == 1) logger->set_level(spdlog::level::info);
+    cli::set_quiet(quiet);
     try {
         int rc = action ? action() : static_cast<int>(Exit::Usage);
         finish_stdout();

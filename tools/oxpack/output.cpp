@@ -6,6 +6,12 @@
 #include "core/error.hpp"
 
 namespace oxpack::cli {
+namespace {
+bool g_quiet = false;
+}  // namespace
+
+void set_quiet(bool quiet) { g_quiet = quiet; }
+bool quiet() { return g_quiet; }
 
 format::Blob open_blob(const std::string& path, format::OpenOptions options) {
     return unwrap(format::Blob::open(path, options), Exit::BadInput);

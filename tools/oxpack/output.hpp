@@ -23,6 +23,10 @@ std::string hex32(uint32_t v);
 
 nlohmann::json entry_json(const format::Entry& e);
 
+// -q: errors only on stderr (set once by main before the command runs).
+void set_quiet(bool quiet);
+bool quiet();
+
 // Writes `j` to stdout, pretty-printed, followed by a newline.
 void print_json(const nlohmann::json& j);
 

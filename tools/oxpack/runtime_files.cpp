@@ -46,6 +46,8 @@ std::optional<std::string> find_runtime_extension(const std::string& cache_tag) 
     fs::path here = self_dir();
     dirs.push_back(here / "python" / cache_tag);
     dirs.push_back(here.parent_path() / "lib" / "oxpack" / "python" / cache_tag);
+    // The wheel: site-packages/oxpack/_bin/oxpack beside site-packages/oxpack_runtime.<tag>-*.so.
+    dirs.push_back(here.parent_path().parent_path());
     for (const auto& d : dirs) {
         auto found = extension_in(d);
         // An extension name carries its tag: "oxpack_runtime.cpython-311-x86_64-linux-gnu.so".

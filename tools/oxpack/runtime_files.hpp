@@ -10,7 +10,8 @@ namespace oxpack::cli {
 
 // The oxpack_runtime extension file for `cache_tag` ("cpython-311"):
 // $OXPACK_RUNTIME_DIR/<tag>/, then next to this executable (the build tree's
-// python/<tag>/), then the installed layout (../lib/oxpack/python/<tag>/).
+// python/<tag>/), then the installed layout (../lib/oxpack/python/<tag>/),
+// then the wheel's (the site-packages that holds oxpack/_bin/oxpack).
 // nullopt when none is there.
 std::optional<std::string> find_runtime_extension(const std::string& cache_tag);
 

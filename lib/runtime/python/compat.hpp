@@ -54,6 +54,25 @@ inline PyObject* type_from_spec(PyObject* module, PyType_Spec* spec) {
 #endif
 }
 
+// A heap type's buffer procedure: a type slot from 3.9; on 3.8
+// PyType_FromSpec has no buffer slots, so the procedure is set on the type
+// after it is made (set_getbuffer; a no-op from 3.9).
+#if PY_VERSION_HEX >= 0x03090000
+#define OXPACK_COMPAT_GETBUFFER_SLOT(fn) {Py_bf_getbuffer, reinterpret_cast<void*>(fn)},
+#else
+#define OXPACK_COMPAT_GETBUFFER_SLOT(fn)
+#endif
+inline void set_getbuffer(PyObject* type, getbufferproc fn) {
+#if PY_VERSION_HEX < 0x03090000
+    auto* ht = reinterpret_cast<PyHeapTypeObject*>(type);
+    ht->as_buffer.bf_getbuffer = fn;
+    reinterpret_cast<PyTypeObject*>(type)->tp_as_buffer = &ht->as_buffer;
+#else
+    (void)type;
+    (void)fn;
+#endif
+}
+
 // The module slots beyond Py_mod_exec that a version knows: sub-interpreters
 // with their own GIL may import the module (3.12+; its state is per module
 // object), and it needs the GIL (3.13's free-threaded build).

@@ -2,6 +2,7 @@
 // module state (created in module_exec, released through STATE_OBJECTS, in
 // one place), and the module-level functions. install() itself is
 // install.cpp; the types are finder.cpp, loader.cpp and path_entry.cpp.
+#include "runtime/python/blob_reader.hpp"
 #include "runtime/python/compat.hpp"
 #include "runtime/python/heap_type.hpp"
 #include "runtime/python/install.hpp"
@@ -215,6 +216,7 @@ int module_exec(PyObject* m) {
     st->optimize = static_cast<int>(PyLong_AsLong(opt.get()));
     if (st->optimize == -1 && PyErr_Occurred()) return -1;
     if (!init_spec_support(st)) return -1;
+    if (!add_blob_reader(m)) return -1;
     if (PyModule_AddStringConstant(m, "__version__", OXPACK_VERSION) < 0) return -1;
     return 0;
 }

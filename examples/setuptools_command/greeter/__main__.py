@@ -1,0 +1,4 @@
+import greeter
+
+print(greeter.greeting())
+print("from:", greeter.__file__)
