@@ -25,7 +25,7 @@ std::string no_cwd() {
 
 }  // namespace
 
-TEST_CASE("mount_table: paths inside a mount, normalised; the blob file itself is not a directory") {
+TEST_CASE("mount_table: paths inside a mount, normalised, and the blob file itself is not a directory") {
     MountTable t = table();
     auto hit = t.find("/srv/app.oxr/pkg/./data/../data.json", no_cwd);
     REQUIRE(hit);
@@ -46,7 +46,7 @@ TEST_CASE("mount_table: paths inside a mount, normalised; the blob file itself i
     CHECK(!t.find("", no_cwd));
 }
 
-TEST_CASE("mount_table: nested roots, the longest prefix wins; a directory mount matches itself") {
+TEST_CASE("mount_table: nested roots, the longest prefix wins, and a directory mount matches itself") {
     MountTable t = table();
     auto site = t.find("/usr/lib/python3.11/site-packages/six.py", no_cwd);
     REQUIRE(site);

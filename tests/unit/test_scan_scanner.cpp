@@ -76,6 +76,7 @@ TEST_CASE("FileFinder order: package dir, then extension, source, bytecode, name
     t.file("root/onlydata/x.txt", "");
     t.file("root/top.py", "");
     t.file("root/bad-name.py", "");
+    t.file("root/dotted.name.py", "");
     t.file("root/six-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: six\nVersion: 1.0\n\nbody\n");
     t.file("root/six-1.0.dist-info/RECORD", "");
     t.file("root/old.egg-info", "Name: old\nVersion: 0.1\n");
@@ -99,7 +100,8 @@ TEST_CASE("FileFinder order: package dir, then extension, source, bytecode, name
     CHECK(m.count("onlydata") == 0);   // no importable content: not a namespace package
     CHECK(m.count("onlydata/x.txt") == 1);
     CHECK(m.count("top") == 1);
-    CHECK(m.count("bad-name.py") == 1);
+    CHECK(m["bad-name"] == std::vector<std::string>{"source"});  // FileFinder takes any name without a dot
+    CHECK(m.count("dotted.name.py") == 1);                         // a dot: not importable, a file
     CHECK(m.count("six-1.0.dist-info/METADATA") == 1);
     CHECK(m.count("old.egg-info/PKG-INFO") == 1);
     CHECK(m.count("x.pth") == 1);
