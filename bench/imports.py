@@ -182,15 +182,29 @@ def variants(py, workload, quick):
         if ox:
             v["oxidized_importer 0.6"] = {"mode": "oxidized", "oxidized_dir": str(ox[0]), "packed": str(ox[1])}
     compressions = ["none"] if quick else ["none", "zstd:3"]
-    # origin=blob is self-contained, like zipimport: botocore (real set) reads
-    # its data through os.path next to __file__, which only original mode keeps.
-    origins = ("original", "blob") if workload == "stdlib" else ("original",)
     for c in compressions:
-        for origin in origins:
+        for origin in ("original", "blob"):  # blob mode serves botocore's data files by path too
             v[f"oxpack {c} {origin}"] = {"mode": "oxpack", "runtime_dir": str(py.runtime_dir),
                                          "blob": str(py.blob(c)), "install": {"origin": origin}}
+    v.update(files_blob_variant(py))
     v["limit"] = {"mode": "limit", "table": str(record_limit(py, workload))}
     return v
+
+
+def oxpack_variants(py):
+    """The stored blob in both origin modes, and original mode with the
+    frozen roots' files served from the blob (files='blob')."""
+    blob = str(py.blob("none"))
+    v = {f"oxpack none {origin}": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": blob,
+                                   "install": {"origin": origin}} for origin in ("original", "blob")}
+    v.update(files_blob_variant(py))
+    return v
+
+
+def files_blob_variant(py):
+    return {"oxpack none original files=blob": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir),
+                                                "blob": str(py.blob("none")),
+                                                "install": {"origin": "original", "files": "blob", "stale": "ignore"}}}
 
 
 def stats(xs):
@@ -278,14 +292,7 @@ def call_kind(path, served, prefix):
 
 
 def measure_syscalls(py, workload):
-    blob = str(py.blob("none"))
-    vs = {"default": {"mode": "default"},
-          "oxpack none original": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": blob,
-                                   "install": {"origin": "original"}},
-          "oxpack none blob": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": blob,
-                               "install": {"origin": "blob"}}}
-    if workload != "stdlib":
-        del vs["oxpack none blob"]  # see variants(): botocore needs original mode
+    vs = dict({"default": {"mode": "default"}}, **oxpack_variants(py))
     served_file = py.work / f"served-{workload}.json"
     driver(py, dict(workload_cfg(workload), served_out=str(served_file), **vs["oxpack none original"]))
     served = json.loads(served_file.read_text())
@@ -315,13 +322,7 @@ def measure_syscalls(py, workload):
 def measure_slow_storage(py, workload, rounds, delay_us):
     """Import time with every filesystem call delayed, and the number of
     filesystem calls in the workload (which bounds the speed-up)."""
-    blob = str(py.blob("none"))
-    vs = {"default": {"mode": "default"},
-          "oxpack none original": {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": blob,
-                                   "install": {"origin": "original"}}}
-    if workload == "stdlib":
-        vs["oxpack none blob"] = {"mode": "oxpack", "runtime_dir": str(py.runtime_dir), "blob": blob,
-                                  "install": {"origin": "blob"}}
+    vs = dict({"default": {"mode": "default"}}, **oxpack_variants(py))
     samples = {n: [] for n in vs}
     calls = {n: [] for n in vs}
     for i in range(rounds):

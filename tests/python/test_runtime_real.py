@@ -170,18 +170,18 @@ try:
 except OSError:
     pass
 source = open(sys.argv[1]).read()
-if {data_on_disk}:
+if {imports_only}:
+    exec(compile("\n".join(l for l in source.splitlines() if l.startswith(("import ", "from "))), sys.argv[1], 'exec'))
+    services = None
+else:
+    # The whole workload: botocore reads its data files by path (from the
+    # blob in blob mode: the virtual file layer).
     exec(compile(source, sys.argv[1], 'exec'))
     import boto3
     session = boto3.session.Session(region_name='us-east-1')
     s3 = session.client('s3')
     assert s3.meta.region_name == 'us-east-1'
     services = len(session.get_available_services())
-else:
-    # botocore reads its data files from os.path.dirname(__file__): blob mode
-    # (like a zip) serves imports, not open() on paths. Imports only.
-    exec(compile("\n".join(l for l in source.splitlines() if l.startswith(("import ", "from "))), sys.argv[1], 'exec'))
-    services = None
 print(json.dumps({{'mods': snapshot(), 'services': services}}))
 """
 
@@ -192,13 +192,11 @@ INSTALL = "import oxpack_runtime\nfor b in sys.argv[2:]: oxpack_runtime.install(
 @pytest.mark.parametrize("origin", ["original", "blob"])
 def test_site_packages_real_set(env_blob, origin):
     real_set = os.path.join(WORKLOADS, "real-set.py")
-    on_disk = origin == "original"
-    fs = run_json(SNAPSHOT + REAL_SET.format(setup="", data_on_disk=on_disk), real_set)
-    ox = run_json(SNAPSHOT + REAL_SET.format(setup=INSTALL.format(origin=origin), data_on_disk=on_disk), real_set,
+    fs = run_json(SNAPSHOT + REAL_SET.format(setup="", imports_only=False), real_set)
+    ox = run_json(SNAPSHOT + REAL_SET.format(setup=INSTALL.format(origin=origin), imports_only=False), real_set,
                   env_blob)
     assert len(fs["mods"]) > 1000 and ox["services"] == fs["services"]
-    if on_disk:
-        assert fs["services"] > 100  # a real boto3 session, S3 client included
+    assert fs["services"] > 100  # a real boto3 session, S3 client included
     # the roots recorded in the blob, longest first (lib-dynload and site-packages sit inside the stdlib)
     roots = sorted(run_json("import sys, json, oxpack_runtime\n"
                             "print(json.dumps(oxpack_runtime.install(sys.argv[1], stale='ignore').roots))", env_blob),
@@ -242,10 +240,10 @@ def test_strace_blob_served_modules_cost_no_file_system_calls(env_blob, tmp_path
     # The imports of the real set (botocore's data-file reads would only add
     # the application's own file access, the same in both runs).
     fs_calls, fs = strace_file_calls([str(tmp_path / "fs"), sys.executable, "-c",
-                                      SNAPSHOT + REAL_SET.format(setup="", data_on_disk=False), real_set], env)
+                                      SNAPSHOT + REAL_SET.format(setup="", imports_only=True), real_set], env)
     ox_calls, ox = strace_file_calls([str(tmp_path / "ox"), sys.executable, "-c",
                                       SNAPSHOT + REAL_SET.format(setup=INSTALL.format(origin="original"),
-                                                                 data_on_disk=False),
+                                                                 imports_only=True),
                                       real_set, env_blob], env)
     served = {n: m for n, m in ox["mods"].items() if m["ours"] and m["file"] and m["file"].endswith(".py")}
     assert len(served) > 1200
@@ -264,6 +262,34 @@ def test_strace_blob_served_modules_cost_no_file_system_calls(env_blob, tmp_path
     print("file-system calls after install: fs importer %d, blob %d, modules %d" %
           (len(fs_calls), len(ox_calls), len(ox["mods"])))
     assert len(ox_calls) * 5 < len(fs_calls)
+
+
+@needs_default
+def test_strace_files_blob_serves_data_files_by_path(env_blob, tmp_path):
+    """Original mode with files='blob': the real set's data-file reads
+    (botocore lists and opens ~6,500 paths under its data directory) come
+    from the blob: no file-system call touches site-packages after install
+    but for extension modules, which load from their files."""
+    if shutil.which("strace") is None:
+        pytest.fail("strace is needed (scripts/setup installs it)")
+    real_set = os.path.join(WORKLOADS, "real-set.py")
+    env = blobtools.env_with_runtime()
+    setup = "import oxpack_runtime\nfor b in sys.argv[2:]: oxpack_runtime.install(b, stale='ignore', files='blob')"
+    fs_calls, fs = strace_file_calls([str(tmp_path / "fs"), sys.executable, "-c",
+                                      SNAPSHOT + REAL_SET.format(setup="", imports_only=False), real_set], env)
+    ox_calls, ox = strace_file_calls([str(tmp_path / "ox"), sys.executable, "-c",
+                                      SNAPSHOT + REAL_SET.format(setup=setup, imports_only=False), real_set, env_blob],
+                                     env)
+    assert ox["services"] == fs["services"] > 100
+    site = sysconfig.get_paths()["purelib"]
+    under_site = [line for line in ox_calls if '"' + site + "/" in line]
+    data_calls_fs = [line for line in fs_calls if "/botocore/data/" in line]
+    data_calls_ox = [line for line in ox_calls if "/botocore/data/" in line]
+    print("calls under site-packages after install: fs importer %d, files='blob' %d; botocore data: %d, %d" %
+          (len([line for line in fs_calls if '"' + site + "/" in line]), len(under_site), len(data_calls_fs),
+           len(data_calls_ox)))
+    assert len(data_calls_fs) > 1000 and data_calls_ox == []
+    assert all(".so" in line for line in under_site), [line for line in under_site if ".so" not in line][:10]
 
 
 @needs_default

@@ -78,8 +78,9 @@ std::string unknown_command(int argc, char** argv) {
 std::string version_text() {
     using namespace oxpack;
     std::string s = std::string("oxpack ") + OXPACK_VERSION + "\n";
-    s += "format: writes oxr " + std::to_string(format::kVersionMajor) + "." + std::to_string(format::kVersionMinor) +
-         ", reads oxr " + std::to_string(format::kVersionMajor) + ".x\n";
+    const std::string major = std::to_string(format::kVersionMajor);
+    s += "format: writes oxr " + major + "." + std::to_string(format::kVersionMinor) + " (" + major +
+         ".0 for a blob that needs nothing newer), reads oxr " + major + ".x\n";
     s += std::string("runtime: oxpack_runtime for CPython ") + OXPACK_PYTHON_MIN + " to " + OXPACK_PYTHON_MAX;
     std::string found;
     for (int minor = 8; minor <= 30; ++minor) {
