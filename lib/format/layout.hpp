@@ -121,6 +121,13 @@ enum class Kind : uint8_t {
 };
 inline constexpr uint8_t kMaxKnownKind = 9;
 
+// Kind predicates, for a Kind or a stored (possibly unknown) kind byte.
+constexpr bool is_bytecode(Kind k) { return k == Kind::Bytecode0 || k == Kind::Bytecode1 || k == Kind::Bytecode2; }
+constexpr bool is_bytecode(uint8_t k) { return is_bytecode(static_cast<Kind>(k)); }
+// Code a module can be loaded from: source, bytecode at any level, an extension.
+constexpr bool is_code(Kind k) { return k == Kind::Source || is_bytecode(k) || k == Kind::Extension; }
+constexpr bool is_code(uint8_t k) { return is_code(static_cast<Kind>(k)); }
+
 enum class Compression : uint8_t {
     None = 0,
     Zstd = 1,  // one zstd frame holding raw_size bytes

@@ -6,10 +6,9 @@
 namespace oxpack::freeze {
 namespace {
 
+using format::is_bytecode;
 using format::Kind;
 using format::Space;
-
-bool is_bytecode(Kind k) { return k == Kind::Bytecode0 || k == Kind::Bytecode1 || k == Kind::Bytecode2; }
 
 // After the profiled payloads, by kind.
 uint32_t kind_rank(Kind k) {

@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
             if (j.contains("file")) e.data = read_file(j.at("file").get<std::string>());
             else e.data = j.value("data", "");
             if (m.value("layout", "entry-order") == "bytecode-first")
-                e.order_hint = e.kind == Kind::Bytecode0 || e.kind == Kind::Bytecode1 || e.kind == Kind::Bytecode2 ? 0
+                e.order_hint = oxpack::format::is_bytecode(e.kind) ? 0
                                : e.kind == Kind::Extension                                                       ? 1
                                                                                                                  : 2;
             if (j.value("corrupt", false)) corrupt.emplace_back(std::to_string(int(e.space)) + "/" + e.key, e.path);

@@ -73,3 +73,29 @@ TEST_CASE("PathIndex: files, directories, listings") {
     CHECK(blob.entry(in_data[0])->root == 1);
     CHECK(idx.files_in("pkg", 0).size() == 2);  // __init__.py and x-y, not the nested files
 }
+
+TEST_CASE("PathIndex: bytecode compiled during freeze sits at its source's path, after the source") {
+    // The writer orders entries by (space, key, kind): for a module the
+    // source comes before its bytecode, but in a key group sorted the other
+    // way (an extension key, "b" after "a"...) the order of equal paths must
+    // not depend on it. Entry indexes are arranged so bytecode comes first.
+    BlobInfo info = test::sample_info();
+    auto bytes = test::must_build(info, {
+        file(Space::Module, Kind::Bytecode0, "a", "pkg/mod.py", 0, "BYTECODE"),
+        file(Space::Module, Kind::Source, "b", "pkg/mod.py", 0, "source"),
+        file(Space::Module, Kind::Bytecode1, "c", "pkg/only.pyc", 0, "pyc"),
+    });
+    auto blob = test::must_open(bytes);
+    auto built = PathIndex::build(blob);
+    REQUIRE(built.ok());
+    auto found = built->find_file("pkg/mod.py");
+    REQUIRE(found);
+    auto e = blob.entry(*found);
+    REQUIRE(e.ok());
+    CHECK(e->kind == static_cast<uint8_t>(Kind::Source));
+    CHECK(names(*built->list_dir("pkg")) == "mod.py only.pyc ");
+    auto below = built->files_below("pkg");
+    REQUIRE(below.size() == 2);
+    CHECK(blob.entry(below[0].second)->kind == static_cast<uint8_t>(Kind::Source));
+    CHECK(built->find_file("pkg/only.pyc"));  // bytecode alone at a path is still the file there
+}

@@ -22,19 +22,7 @@ Kind bytecode_kind(int optimize) {
     return optimize <= 0 ? Kind::Bytecode0 : optimize == 1 ? Kind::Bytecode1 : Kind::Bytecode2;
 }
 
-namespace {
-
-bool is_bytecode(uint8_t kind) {
-    return kind == static_cast<uint8_t>(Kind::Bytecode0) || kind == static_cast<uint8_t>(Kind::Bytecode1) ||
-           kind == static_cast<uint8_t>(Kind::Bytecode2);
-}
-
-bool is_code(uint8_t kind) {
-    return kind == static_cast<uint8_t>(Kind::Source) || is_bytecode(kind) ||
-           kind == static_cast<uint8_t>(Kind::Extension);
-}
-
-}  // namespace
+using format::is_code;
 
 namespace {
 

@@ -12,10 +12,15 @@ format::Result<PathIndex> PathIndex::build(const format::Blob& blob) {
         if (!e) return e.error();
         if (e->path.empty()) continue;
         bool marker = e->kind == static_cast<uint8_t>(format::Kind::Namespace);
-        idx.records_.push_back({e->path, e->root, marker, i});
+        idx.records_.push_back({e->path, e->root, marker, format::is_bytecode(e->kind), i});
     }
+    // Bytecode compiled during freeze carries its source's path (the spec,
+    // section 11): at one path the file itself comes first, so reading
+    // "pkg/mod.py" gives the source, never the bytecode.
     std::sort(idx.records_.begin(), idx.records_.end(), [](const Record& a, const Record& b) {
-        return a.path != b.path ? a.path < b.path : a.root < b.root;
+        if (a.path != b.path) return a.path < b.path;
+        if (a.root != b.root) return a.root < b.root;
+        return a.bytecode != b.bytecode ? !a.bytecode : a.entry < b.entry;
     });
     return idx;
 }

@@ -48,6 +48,7 @@ private:
         std::string_view path;  // into the mapping
         uint16_t root;
         bool marker;            // a namespace marker: `path` is a directory
+        bool bytecode;          // bytecode compiled during freeze, at its source's path: after the file
         uint32_t entry;
     };
     // First record whose path is not less than `p`.
