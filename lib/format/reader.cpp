@@ -251,21 +251,31 @@ Result<std::span<const unsigned char>> Blob::stored_bytes(const Entry& e) const 
     return std::span<const unsigned char>(data_ + header_.payload_offset + e.payload_offset, e.stored_size);
 }
 
-Result<Payload> Blob::payload(const Entry& e) const {
+Result<Payload> Blob::payload(const Entry& e, Read read) const {
     auto stored = stored_bytes(e);
     if (!stored) return stored.error();
     auto where = [&] { return "entry '" + std::string(e.key) + "' (" + std::string(e.path) + ")"; };
-    if (checksum(stored->data(), stored->size()) != e.checksum) return corrupt(where() + ": payload checksum mismatch");
+    std::span<const unsigned char> src = *stored;
+    std::unique_ptr<unsigned char[]> copy;
+    if (read == Read::Copy) {
+        copy.reset(new (std::nothrow) unsigned char[src.empty() ? 1 : src.size()]);
+        if (copy == nullptr)
+            return Error{ErrorCode::Io, name_ + ": " + where() + ": out of memory for " + std::to_string(src.size()) + " bytes"};
+        if (!src.empty()) std::memcpy(copy.get(), src.data(), src.size());
+        src = {copy.get(), src.size()};
+    }
+    if (checksum(src.data(), src.size()) != e.checksum) return corrupt(where() + ": payload checksum mismatch");
     switch (static_cast<Compression>(e.compression)) {
         case Compression::None:
             if (e.raw_size != e.stored_size) return corrupt(where() + ": stored and raw sizes differ for a stored payload");
-            return Payload::view(stored->data(), stored->size());
+            if (copy) return Payload::owned(std::move(copy), src.size());
+            return Payload::view(src.data(), src.size());
         case Compression::Zstd: {
             // Exactly one frame, recording exactly the entry's raw size.
-            size_t frame = ZSTD_findFrameCompressedSize(stored->data(), stored->size());
-            if (ZSTD_isError(frame) || frame != stored->size())
+            size_t frame = ZSTD_findFrameCompressedSize(src.data(), src.size());
+            if (ZSTD_isError(frame) || frame != src.size())
                 return corrupt(where() + ": stored bytes are not exactly one zstd frame");
-            unsigned long long content = ZSTD_getFrameContentSize(stored->data(), stored->size());
+            unsigned long long content = ZSTD_getFrameContentSize(src.data(), src.size());
             if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || content != e.raw_size)
                 return corrupt(where() + ": zstd frame does not record the raw size");
             // zstd cannot expand one byte into more than ~32 KiB; a larger
@@ -284,8 +294,8 @@ Result<Payload> Blob::payload(const Entry& e) const {
                 void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
             };
             thread_local std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx(ZSTD_createDCtx());
-            size_t got = dctx ? ZSTD_decompressDCtx(dctx.get(), out.get(), e.raw_size, stored->data(), stored->size())
-                              : ZSTD_decompress(out.get(), e.raw_size, stored->data(), stored->size());
+            size_t got = dctx ? ZSTD_decompressDCtx(dctx.get(), out.get(), e.raw_size, src.data(), src.size())
+                              : ZSTD_decompress(out.get(), e.raw_size, src.data(), src.size());
             if (ZSTD_isError(got)) return corrupt(where() + ": zstd: " + ZSTD_getErrorName(got));
             if (got != e.raw_size) return corrupt(where() + ": decompressed size differs from the recorded raw size");
             return Payload::owned(std::move(out), e.raw_size);

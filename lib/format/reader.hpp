@@ -163,8 +163,13 @@ public:
     // than (space, key_prefix). Entries with that prefix follow contiguously.
     Result<uint32_t> lower_bound(Space space, std::string_view key_prefix) const;
 
+    // How payload() reads: View returns stored payloads as views into the
+    // mapping (no copy); Copy copies the stored bytes out of the mapping
+    // first and checks (and decompresses) the copy, so what the caller gets
+    // is exactly what was checked even if the file changes meanwhile.
+    enum class Read { View, Copy };
     // The payload of `e`, checksum-checked; decompressed when needed.
-    Result<Payload> payload(const Entry& e) const;
+    Result<Payload> payload(const Entry& e, Read read = Read::View) const;
     // The stored bytes of `e` without checksum check or decompression.
     Result<std::span<const unsigned char>> stored_bytes(const Entry& e) const;
 

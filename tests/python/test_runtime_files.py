@@ -279,24 +279,35 @@ def test_original_mode_serves_no_paths_unless_asked(blob_tree):
 def test_files_blob_serves_the_frozen_roots_in_original_mode(blob_tree):
     tree, blob = blob_tree
     # Changed on disk after the freeze, without touching the root's own
-    # mtime: the blob's copy is served; a file the blob does not hold falls
-    # through to the disk.
+    # mtime: the blob's copy is served, and a directory the blob holds is
+    # the freeze's snapshot (a file added since is not there). What the
+    # process writes goes to the disk and is read back from it.
     conf = os.path.join(tree.root, "pkg", "data", "conf.json")
     st = os.stat(tree.root)
     with open(conf, "w") as f:
         f.write('{"changed": true}\n')
     with open(os.path.join(tree.root, "pkg", "data", "later.txt"), "w") as f:
         f.write("written after the freeze\n")
+    os.makedirs(os.path.join(tree.root, "newdir"))
+    with open(os.path.join(tree.root, "newdir", "x.txt"), "w") as f:
+        f.write("in a directory the blob does not hold\n")
     os.utime(tree.root, ns=(st.st_atime_ns, st.st_mtime_ns))
     r = run_json("""
         import sys, os, json, oxpack_runtime
         f = oxpack_runtime.install(sys.argv[1], files='blob')
         d = os.path.join(f.roots[0], 'pkg', 'data')
-        print(json.dumps([f.origin, f.files, open(d + '/conf.json').read(), open(d + '/later.txt').read(),
-                          sorted(os.listdir(d))]))
+        out = [f.origin, f.files, open(d + '/conf.json').read(), os.path.exists(d + '/later.txt'),
+               sorted(os.listdir(d)), open(os.path.join(f.roots[0], 'newdir', 'x.txt')).read()]
+        with open(d + '/mine.txt', 'w') as w:
+            w.write('mine')
+        with open(d + '/conf.json', 'w') as w:
+            w.write('overwritten')
+        out += [open(d + '/mine.txt').read(), open(d + '/conf.json').read(), os.path.exists(d + '/mine.txt')]
+        print(json.dumps(out))
     """, blob)
-    assert r == ["original", "blob", TREE["pkg/data/conf.json"], "written after the freeze\n",
-                 ["bin.dat", "conf.json", "crlf.txt", "empty.txt", "latin1.txt", "sub"]]
+    assert r == ["original", "blob", TREE["pkg/data/conf.json"], False,
+                 ["bin.dat", "conf.json", "crlf.txt", "empty.txt", "latin1.txt", "sub"],
+                 "in a directory the blob does not hold\n", "mine", "overwritten", True]
     # A root that changed since the freeze is left to the disk.
     os.utime(tree.root, None)
     r = run_py("""
@@ -305,7 +316,7 @@ def test_files_blob_serves_the_frozen_roots_in_original_mode(blob_tree):
         f = oxpack_runtime.install(sys.argv[1], files='blob')
         print(open(os.path.join(f.roots[0], 'pkg', 'data', 'conf.json')).read(), end='')
     """, blob)
-    assert r.stdout == '{"changed": true}\n'
+    assert r.stdout == 'overwritten'
 
 
 def test_threads_and_fork(blob_tree):

@@ -1,6 +1,9 @@
 #include "runtime/python/blob_context.hpp"
 
 #include <algorithm>
+#include <cstring>
+
+#include "runtime/core/mapping_guard.hpp"
 
 namespace oxpack::runtime {
 
@@ -17,6 +20,28 @@ std::string BlobContext::location(uint16_t root, std::string_view rel) const {
     s += '/';
     s += rel;
     return s;
+}
+
+BlobContext::BlobContext(format::Blob b) : blob(std::move(b)) {
+    auto bytes = blob.bytes();
+    std::memcpy(header_at_install, bytes.data(), std::min<size_t>(bytes.size(), sizeof header_at_install));
+    guard = MappingGuard::watch(bytes.data(), bytes.size());
+}
+
+BlobContext::~BlobContext() { MappingGuard::unwatch(guard); }
+
+bool blob_intact(State* st, BlobContext& ctx, PyObject* blob_path) {
+    auto bytes = ctx.blob.bytes();
+    if (MappingGuard::faults(ctx.guard) == 0 &&
+        std::memcmp(bytes.data(), ctx.header_at_install, sizeof ctx.header_at_install) == 0)
+        return true;
+    raise_blob_error(st,
+                     ctx.path + ": the blob file changed on disk after it was installed (truncated or overwritten "
+                                "in place); its modules and files cannot be served any more. Replace a blob in use "
+                                "by renaming a new file over it (as oxpack freeze does), and restart the process to "
+                                "use the new one",
+                     Py_None, blob_path);
+    return false;
 }
 
 bool BlobContext::stale_root(uint32_t i) const {

@@ -41,7 +41,17 @@ struct BlobContext {
     // cache tree holding the files of those that matched, "" for the others.
     std::map<std::string, std::string, std::less<>> materialized;
 
-    explicit BlobContext(format::Blob b) : blob(std::move(b)) {}
+    // What the file held at install: the header (any change to the file
+    // in place changes it first: a writer starts at offset 0) and the
+    // mapping guard's handle (pages lost to a truncation read as zeros and
+    // are counted). intact() compares both on every use.
+    unsigned char header_at_install[format::kHeaderSize] = {};
+    int guard = -1;
+
+    explicit BlobContext(format::Blob b);
+    ~BlobContext();
+    BlobContext(const BlobContext&) = delete;
+    BlobContext& operator=(const BlobContext&) = delete;
     bool serves_files() const { return files == Files::Blob || origin == format::OriginMode::Blob; }
     bool stale_root(uint32_t i) const;
     // "<root>/<path>" (original) or "<blob>/<path>" (blob mode).
@@ -57,6 +67,12 @@ struct BlobContext {
     // nullptr with BlobError (path=blob_path) set on error.
     const std::vector<std::pair<std::string, uint16_t>>* distributions(State* st, PyObject* blob_path);
 };
+
+// True while the blob file is what was installed; else false with
+// BlobError set, naming the blob: a blob changed in place under a running
+// process (truncated, overwritten) is refused from then on. No system call:
+// a compare of the mapped header with its copy, and the guard's count.
+bool blob_intact(State* st, BlobContext& ctx, PyObject* blob_path);
 
 // Raises BlobError(message) with name= and path= (the blob).
 void raise_blob_error(State* st, const std::string& message, PyObject* name, PyObject* path);

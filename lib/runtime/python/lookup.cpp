@@ -61,6 +61,7 @@ PyObject* make_spec(FinderObject* f, PyObject* name, PyObject* key, PyObject* se
     // to build from disk (a later sys.path entry may hold a regular package).
     bool implicit = ctx.origin == format::OriginMode::Blob || (search_path != nullptr && search_path != Py_None);
     auto r = resolve_module(ctx.blob, k, ctx.optimize, implicit);
+    if (!blob_intact(st, ctx, f->path)) return nullptr;  // what the index said is from the installed blob
     if (!r) {
         raise_format_error(st, r.error(), name, f->path);
         return nullptr;

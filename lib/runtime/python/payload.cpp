@@ -42,18 +42,25 @@ void prefetch(BlobContext& ctx, const format::Entry& e) {
 
 bool read_payload(FinderObject* f, const format::Entry& e, PyObject* name, format::Payload& out) {
     OXPACK_TIMER_START(t0);
-    prefetch(*f->ctx, e);
-    // Checksums run at several GB/s: only big or compressed payloads are worth
-    // letting other threads run.
+    BlobContext& ctx = *f->ctx;
+    if (!blob_intact(state_of(f), ctx, f->path)) return false;
+    prefetch(ctx, e);
+    // A copy, checked: what marshal, exec and the file layer get is what the
+    // checksum covered, whatever happens to the file meanwhile. Checksums
+    // run at several GB/s: only big or compressed payloads are worth letting
+    // other threads run.
     constexpr uint64_t kReleaseAbove = 256 * 1024;
     format::Result<format::Payload> r = format::Error{format::ErrorCode::Io, ""};
     if (e.stored_size >= kReleaseAbove || e.compression != 0) {
         Py_BEGIN_ALLOW_THREADS
-        r = f->ctx->blob.payload(e);
+        r = ctx.blob.payload(e, format::Blob::Read::Copy);
         Py_END_ALLOW_THREADS
     } else {
-        r = f->ctx->blob.payload(e);
+        r = ctx.blob.payload(e, format::Blob::Read::Copy);
     }
+    // A change seen during the read is named as such, not as the checksum
+    // mismatch it also causes.
+    if (!blob_intact(state_of(f), ctx, f->path)) return false;
     if (!r) {
         raise_format_error(state_of(f), r.error(), name, f->path);
         return false;

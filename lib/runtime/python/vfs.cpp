@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstdlib>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "runtime/core/file_cache.hpp"
 #include "runtime/core/mount_table.hpp"
@@ -23,6 +24,10 @@ namespace oxpack::runtime {
 class Vfs {
 public:
     MountTable mounts;
+    // Paths under a fall-through mount that this process opened for writing:
+    // from then on they are the disk's (the blob's copy, or its "no such
+    // file", no longer says what is there).
+    std::unordered_set<std::string> written;
 };
 
 namespace {
@@ -293,6 +298,10 @@ void vfs_unmount(State* st, FinderObject* finder) {
     if (st->vfs->mounts.empty()) deactivate(st);
 }
 
+void vfs_note_written(State* st, const VfsNode& node) {
+    if (st->vfs != nullptr && node.fallthrough) st->vfs->written.insert(node.where);
+}
+
 void vfs_free(State* st) {
     if (st->vfs != nullptr) st->vfs->mounts = MountTable();
     deactivate(st);
@@ -331,12 +340,18 @@ int vfs_resolve(State* st, PyObject* path_arg, VfsNode& node) {
     auto hit = vfs->mounts.find(path, working_dir);
     if (!hit) return 0;
     auto* f = static_cast<FinderObject*>(const_cast<void*>(hit->mount->owner));
+    if (!blob_intact(st, *f->ctx, f->path)) return -1;
     const PathIndex* idx = f->ctx->path_index(st);
     if (idx == nullptr) return -1;
     node.finder = f;
     node.root = hit->mount->root;
     node.fallthrough = hit->mount->fallthrough;
     node.rel = std::move(hit->rel);
+    if (node.fallthrough) {
+        node.where = hit->mount->prefix;
+        if (!node.rel.empty()) node.where += "/" + node.rel;
+        if (vfs->written.count(node.where)) return 0;
+    }
     if (auto e = idx->find_file(node.rel, node.root); e && !hit->trailing_slash) {
         node.kind = VfsNode::File;
         node.entry = *e;
@@ -354,7 +369,17 @@ int vfs_resolve(State* st, PyObject* path_arg, VfsNode& node) {
             }
             if (slash == 0) break;
         }
-        if (node.fallthrough && node.kind == VfsNode::Missing) return 0;
+        // Under a frozen root, a directory the blob holds is the snapshot the
+        // freeze took: a name it lacks is not there (botocore probes
+        // "service-2.json" before "service-2.json.gz"; no disk call for
+        // that), except in __pycache__, whose stale bytecode the freeze
+        // leaves out. A directory the blob does not hold is the disk's.
+        if (node.fallthrough && node.kind == VfsNode::Missing) {
+            size_t slash = node.rel.rfind('/');
+            std::string_view parent = std::string_view(node.rel).substr(0, slash == std::string::npos ? 0 : slash);
+            bool snapshot = idx->is_dir(parent, node.root) && node.rel.find("__pycache__") == std::string::npos;
+            if (!snapshot) return 0;
+        }
     }
     return 1;
 }

@@ -17,8 +17,11 @@
 // from the blob file's own (mode 0644 / 0755, the entry's size), listings
 // from its path index, files opened as sealed memory files (a real
 // descriptor: fileno(), mmap, sendfile work) whose `name` is the path.
-// Opening for writing gives OSError(EROFS). Under a frozen root mounted with
-// fall-through (files='blob'), names the blob does not hold go to the disk.
+// Opening for writing gives OSError(EROFS) inside a blob. Under a frozen root
+// (files='blob'), a directory the blob holds is served as the freeze saw it
+// (a name it lacks is not there, but in __pycache__); one it does not hold,
+// and any path the process opens for writing (the write goes to the disk),
+// is the disk's.
 // Not covered: C code opening paths itself (fopen, dlopen, ctypes), other
 // processes, os.open on a directory; for those, materialize().
 #pragma once
@@ -38,7 +41,8 @@ struct VfsNode {
     uint32_t root = 0;               // PathIndex root filter of the mount
     enum Kind { Missing, File, Directory, NotADirectory } kind = Missing;  // NotADirectory: through a file
     uint32_t entry = 0;              // File: the entry index
-    bool fallthrough = false;        // Missing here means "ask the disk"
+    bool fallthrough = false;        // a frozen root: writes go to the disk
+    std::string where;               // fall-through only: the absolute path
 };
 
 // Serves `finder`'s mounts (its BlobContext says which: the blob path in
@@ -48,6 +52,10 @@ bool vfs_mount(PyObject* module, FinderObject* finder);
 // Drops `finder`'s mounts; the hooks go when the last mount does (only
 // where an attribute still holds our hook). Never fails.
 void vfs_unmount(State* st, FinderObject* finder);
+// A path under a fall-through mount was opened for writing (the write goes
+// to the disk): from now on the disk answers for it.
+void vfs_note_written(State* st, const VfsNode& node);
+
 // Puts the originals back and frees the layer's state (module teardown).
 void vfs_free(State* st);
 

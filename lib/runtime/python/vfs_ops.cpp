@@ -244,6 +244,10 @@ PyObject* hook_os_open(PyObject* self, PyObject* const* args, Py_ssize_t nargs, 
     long flags = PyLong_AsLong(flags_arg);
     if (flags == -1 && PyErr_Occurred()) return nullptr;
     bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | O_APPEND)) != 0;
+    if (writes && node.fallthrough) {
+        vfs_note_written(h.st, node);
+        return pass(h, args, nargs, kwnames);
+    }
     if (node.kind == VfsNode::Directory) return raise_errno(writes ? EISDIR : EOPNOTSUPP, path);
     if (writes && node.kind != VfsNode::NotADirectory) return raise_errno(EROFS, path);  // creating too
     if (node.kind != VfsNode::File) return missing(node, path);
@@ -260,6 +264,10 @@ PyObject* hook_open(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyO
     if (r < 0) return nullptr;
     ModeCheck check = check_mode(mode);
     if (r == 0 || check == ModeCheck::Invalid) return pass(h, args, nargs, kwnames);
+    if (check == ModeCheck::Write && node.fallthrough) {  // a frozen root on disk: the write is the disk's
+        vfs_note_written(h.st, node);
+        return pass(h, args, nargs, kwnames);
+    }
     if (check == ModeCheck::Write) {
         if (node.kind == VfsNode::Directory) return raise_errno(EISDIR, path);
         return raise_errno(EROFS, path);
