@@ -199,6 +199,7 @@ void prune_walk(Node& tree, const std::string& root, std::vector<WalkedDir> seen
     for (const Problem& p : walk_report.sorted()) {
         if (pruned(p.path)) continue;
         if (p.skipped) report.problem(p.path, p.what);
+        else if (p.warning) report.warning(p.path, p.what);
         else report.note(p.path, p.what);
     }
 }
