@@ -214,7 +214,8 @@ void load_archive(ScanRoot& r, bool check_members, unsigned threads, Report& rep
     std::string text;
     int64_t wi = a->find(info_dir + "/WHEEL");
     if (wi < 0 || !a->read(wi, text, err)) {
-        report.problem(r.path, "no readable " + info_dir + "/WHEEL; not a valid wheel, skipped");
+        if (wi < 0) report.problem(r.path, "no " + info_dir + "/WHEEL; not a valid wheel, skipped");
+        else report.problem(r.path + "!" + info_dir + "/WHEEL", "cannot read: " + err + "; the wheel is not packed");
         r.tree = Node{};
         r.tree.is_dir = true;
         return;
@@ -226,8 +227,13 @@ void load_archive(ScanRoot& r, bool check_members, unsigned threads, Report& rep
         return;
     }
     int64_t ri = a->find(info_dir + "/RECORD");
-    if (ri < 0 || !a->read(ri, text, err)) {
-        report.note(r.path, "no readable " + info_dir + "/RECORD; members not cross-checked");
+    if (ri < 0) {
+        report.note(r.path, "no " + info_dir + "/RECORD; members not cross-checked");
+        return;
+    }
+    if (!a->read(ri, text, err)) {
+        // Damaged: the freeze, reading it, leaves the whole wheel out (freeze_scan).
+        report.problem(r.path + "!" + info_dir + "/RECORD", "cannot read: " + err + "; skipped");
         return;
     }
     std::set<std::string> listed;

@@ -381,3 +381,19 @@ TEST_CASE("a file above the warning size is packed with a warning that gives its
         CHECK_FALSE(p.skipped);
     }
 }
+
+TEST_CASE("a wheel whose WHEEL file fails its CRC names that member, checked or not") {
+    TempTree t;
+    const fs::path wheel = t.dir / "demo-1.0-py3-none-any.whl";
+    damaged_zip(wheel, kDemoWheel, "Wheel-Version");
+    for (bool check : {true, false}) {
+        Report report;
+        ScanOptions o;
+        o.paths = {wheel.string()};
+        o.check_archive_members = check;
+        CHECK(index(scan_environment(fake_python(), o, report)).empty());
+        REQUIRE(report.skipped_count() == 1);
+        CHECK(report.sorted()[0].path == wheel.string() + "!demo-1.0.dist-info/WHEEL");
+        CHECK(report.sorted()[0].what.find("CRC") != std::string::npos);
+    }
+}
