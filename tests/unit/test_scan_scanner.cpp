@@ -356,7 +356,7 @@ TEST_CASE("a .zip root loses only the member that fails its CRC") {
     CHECK(report.sorted()[0].what.find("skipped") != std::string::npos);
 }
 
-TEST_CASE("a file above the warning size is packed with a warning that gives its size; above the limit, skipped") {
+TEST_CASE("a file above the warning size is packed with a warning giving its size, one above the limit is skipped") {
     TempTree t;
     t.file("r/pkg/__init__.py", "");
     t.file("r/pkg/big.bin", std::string(3000, 'x'));
