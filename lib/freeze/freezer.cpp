@@ -136,8 +136,30 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     };
     std::vector<bool> ok = read_items(scan, to_read, opt.threads, report, make_consumer);
     if (!compress_error.empty()) throw Failure(Exit::Internal, compress_error);
+    // A wheel is installed whole or not at all (pip refuses a damaged one):
+    // one of its members that could not be read (a CRC error) leaves the
+    // whole wheel out, as scan_environment does when it checks members.
+    std::vector<char> wheel_dropped(scan.roots.size(), 0);
+    for (size_t k = 0; k < to_read.size(); ++k) {
+        const uint16_t root = items[to_read[k]].root;
+        if (!ok[k] && scan.roots[root].type == format::RootType::Wheel && !wheel_dropped[root]) {
+            wheel_dropped[root] = 1;
+            report.problem(scan.roots[root].path, "a member could not be read (see its warning); the wheel is not packed");
+        }
+    }
     for (size_t k = 0; k < to_read.size(); ++k)
-        if (ok[k]) ++result.stats.files_read, result.stats.bytes_read += frame[k].empty() ? data[k].size() : digest[k].size;
+        if (wheel_dropped[items[to_read[k]].root]) ok[k] = false;
+    auto dropped = [&](size_t item) { return wheel_dropped[items[item].root] != 0; };
+
+    for (size_t k = 0; k < to_read.size(); ++k) {
+        if (!ok[k]) continue;
+        const uint64_t n = frame[k].empty() ? data[k].size() : digest[k].size;
+        ++result.stats.files_read, result.stats.bytes_read += n;
+        if (n > result.stats.largest_file_bytes || result.stats.largest_file.empty()) {
+            result.stats.largest_file_bytes = n;
+            result.stats.largest_file = scan::item_location(scan, items[to_read[k]]);
+        }
+    }
 
     result.stats.read_seconds = secs(t_read);
 
@@ -194,7 +216,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     };
     for (size_t k : keep) {
         if (items[k].kind == Kind::Namespace) {
-            entries.push_back(base_entry(items[k]));
+            if (!dropped(k)) entries.push_back(base_entry(items[k]));
             continue;
         }
         size_t slot = read_slot[k];

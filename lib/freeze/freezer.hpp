@@ -39,6 +39,8 @@ struct FreezeOptions {
 struct FreezeStats {
     uint64_t entries = 0;
     uint64_t files_read = 0, bytes_read = 0;
+    uint64_t largest_file_bytes = 0;  // the biggest file read, and where it is (scan::item_location)
+    std::string largest_file;
     uint64_t bytecode_reused = 0, bytecode_compiled = 0;
     uint64_t compile_errors = 0;
     uint64_t blob_bytes = 0;

@@ -83,6 +83,38 @@ bool Archive::read(int64_t index, std::string& out, std::string& error) const {
     return true;
 }
 
+bool Archive::check(int64_t index, std::string& error) const {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(zip_, static_cast<zip_uint64_t>(index), 0, &st) != 0) {
+        error = zip_strerror(zip_);
+        return false;
+    }
+    zip_file_t* f = zip_fopen_index(zip_, static_cast<zip_uint64_t>(index), 0);
+    if (f == nullptr) {
+        error = zip_strerror(zip_);
+        return false;
+    }
+    static thread_local std::vector<char> buf(1 << 16);
+    zip_uint64_t done = 0;
+    for (;;) {
+        zip_int64_t n = zip_fread(f, buf.data(), buf.size());
+        if (n < 0) {  // a CRC mismatch shows at the end of the member
+            error = zip_file_strerror(f);
+            zip_fclose(f);
+            return false;
+        }
+        if (n == 0) break;
+        done += static_cast<zip_uint64_t>(n);
+    }
+    zip_fclose(f);
+    if ((st.valid & ZIP_STAT_SIZE) && done != st.size) {
+        error = "member size does not match its header";
+        return false;
+    }
+    return true;
+}
+
 int64_t Archive::find(const std::string& name) const { return zip_name_locate(zip_, name.c_str(), 0); }
 
 bool safe_member_name(const std::string& name) {

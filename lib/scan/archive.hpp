@@ -31,6 +31,10 @@ public:
     // Reads member `index` completely into `out` (CRC-checked by libzip).
     // Returns false and sets `error` on failure.
     bool read(int64_t index, std::string& out, std::string& error) const;
+    // Reads member `index` through without keeping it, so that libzip checks
+    // its size and CRC. Returns false and sets `error` ("CRC error") when
+    // it is damaged.
+    bool check(int64_t index, std::string& error) const;
     // Finds a member by its exact name; -1 when absent.
     int64_t find(const std::string& name) const;
 

@@ -115,6 +115,15 @@ struct Walker {
                 fill(cfd, child_path, node.children.back(), ancestors, nullptr);
                 ancestors.pop_back();
             } else if (S_ISREG(st.st_mode)) {
+                // Unreadable files are reported here, so that a scan says
+                // what a freeze would skip (and a .pyc whose head cannot be
+                // read is not taken for a truncated one). Asked only when the
+                // mode bits do not already say "readable by anyone".
+                if ((st.st_mode & S_IROTH) == 0 && ::geteuid() != 0 &&
+                    faccessat(dfd, name.c_str(), R_OK, AT_EACCESS) != 0) {
+                    report.problem(child_path, std::string("cannot read: ") + std::strerror(errno) + "; skipped");
+                    continue;
+                }
                 c.size = static_cast<uint64_t>(st.st_size);
                 if (ends_with(name, ".pyc")) c.head = read_head(dfd, name.c_str());
                 node.children.push_back(std::move(c));
@@ -199,6 +208,7 @@ void prune_walk(Node& tree, const std::string& root, std::vector<WalkedDir> seen
     for (const Problem& p : walk_report.sorted()) {
         if (pruned(p.path)) continue;
         if (p.skipped) report.problem(p.path, p.what);
+        else if (p.warning) report.warning(p.path, p.what);
         else report.note(p.path, p.what);
     }
 }

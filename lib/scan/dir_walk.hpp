@@ -1,8 +1,8 @@
 // Walking a directory root into a Node tree, fast (openat/fstatat, one
 // thread per top-level subdirectory) and defensively: symlinks are followed
 // as the import system follows them, and loops, broken links, unreadable
-// directories, special files and non-UTF-8 names are reported once each and
-// left out. The first 16 bytes of every .pyc are read on the way.
+// directories and files, special files and non-UTF-8 names are reported
+// once each and left out. The first 16 bytes of every .pyc are read on the way.
 #pragma once
 
 #include <sys/types.h>

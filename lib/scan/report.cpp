@@ -26,9 +26,15 @@ size_t Report::skipped_count() const {
     return static_cast<size_t>(std::count_if(items_.begin(), items_.end(), [](const Problem& p) { return p.skipped; }));
 }
 
+size_t Report::warning_count() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<size_t>(std::count_if(items_.begin(), items_.end(), [](const Problem& p) { return p.warning; }));
+}
+
 size_t Report::note_count() const {
     std::lock_guard lock(mutex_);
-    return static_cast<size_t>(std::count_if(items_.begin(), items_.end(), [](const Problem& p) { return !p.skipped; }));
+    return static_cast<size_t>(
+        std::count_if(items_.begin(), items_.end(), [](const Problem& p) { return !p.skipped && !p.warning; }));
 }
 
 }  // namespace oxpack::scan

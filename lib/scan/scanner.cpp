@@ -5,14 +5,17 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <future>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "core/error.hpp"
+#include "core/size.hpp"
 #include "scan/archive.hpp"
 #include "scan/dir_walk.hpp"
 #include "scan/filters.hpp"
@@ -143,8 +146,58 @@ std::string read_small_file(const std::string& path) {
     return data;
 }
 
+// Reads every member of an archive root through once (several threads,
+// each with its own handle), so that a member damaged on disk (its CRC) is
+// reported with its path and not packed. A wheel is installed whole or not
+// at all (pip refuses a damaged one): any damaged member leaves the whole
+// wheel out; a .zip root loses just that member (zipimport would serve the
+// others, unchecked). Returns true when the wheel was left out.
+bool drop_damaged_members(ScanRoot& r, unsigned threads, Report& report) {
+    std::vector<Node*> files;
+    std::function<void(Node&)> collect = [&](Node& n) {
+        for (auto& c : n.children)
+            if (c.is_dir) collect(c);
+            else if (c.member >= 0) files.push_back(&c);
+    };
+    collect(r.tree);
+    std::vector<char> bad(files.size(), 0);
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+        std::string err;
+        auto a = Archive::open(r.path, err);
+        for (size_t k; (k = next.fetch_add(1)) < files.size();) {
+            if (a && a->check(files[k]->member, err)) continue;
+            bad[k] = 1;
+            report.problem(r.path + "!" + files[k]->origin,
+                           "damaged member (" + err + "); " + (r.wheel ? "the wheel is not packed" : "skipped"));
+        }
+    };
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads && t * 64 < files.size(); ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (std::find(bad.begin(), bad.end(), 1) == bad.end()) return false;
+    if (r.wheel) {
+        r.tree = Node{};
+        r.tree.is_dir = true;
+        return true;
+    }
+    std::set<const Node*> gone;
+    for (size_t k = 0; k < files.size(); ++k)
+        if (bad[k]) gone.insert(files[k]);
+    std::function<void(Node&)> prune = [&](Node& n) {
+        std::erase_if(n.children, [&](const Node& c) { return gone.count(&c) > 0; });
+        for (auto& c : n.children)
+            if (c.is_dir) prune(c);
+    };
+    prune(r.tree);
+    return false;
+}
+
 // Lists an archive root into its tree; for wheels checks WHEEL and RECORD.
-void load_archive(ScanRoot& r, Report& report) {
+// `check_members`: see drop_damaged_members.
+void load_archive(ScanRoot& r, bool check_members, unsigned threads, Report& report) {
     std::string err;
     auto a = Archive::open(r.path, err);
     if (!a) {
@@ -154,13 +207,15 @@ void load_archive(ScanRoot& r, Report& report) {
     std::string data_dir;
     if (r.wheel) data_dir = r.wheel->distribution + "-" + r.wheel->version + ".data";
     r.tree = a->list([&](const std::string& m) { return r.wheel ? wheel_install_path(m, data_dir) : m; }, report);
+    if (check_members && drop_damaged_members(r, threads, report)) return;
     if (!r.wheel) return;
     // WHEEL and RECORD live in "<name>-<version>.dist-info/".
     std::string info_dir = r.wheel->distribution + "-" + r.wheel->version + ".dist-info";
     std::string text;
     int64_t wi = a->find(info_dir + "/WHEEL");
     if (wi < 0 || !a->read(wi, text, err)) {
-        report.problem(r.path, "no readable " + info_dir + "/WHEEL; not a valid wheel, skipped");
+        if (wi < 0) report.problem(r.path, "no " + info_dir + "/WHEEL; not a valid wheel, skipped");
+        else report.problem(r.path + "!" + info_dir + "/WHEEL", "cannot read: " + err + "; the wheel is not packed");
         r.tree = Node{};
         r.tree.is_dir = true;
         return;
@@ -172,8 +227,13 @@ void load_archive(ScanRoot& r, Report& report) {
         return;
     }
     int64_t ri = a->find(info_dir + "/RECORD");
-    if (ri < 0 || !a->read(ri, text, err)) {
-        report.note(r.path, "no readable " + info_dir + "/RECORD; members not cross-checked");
+    if (ri < 0) {
+        report.note(r.path, "no " + info_dir + "/RECORD; members not cross-checked");
+        return;
+    }
+    if (!a->read(ri, text, err)) {
+        // Damaged: the freeze, reading it, leaves the whole wheel out (freeze_scan).
+        report.problem(r.path + "!" + info_dir + "/RECORD", "cannot read: " + err + "; skipped");
         return;
     }
     std::set<std::string> listed;
@@ -289,7 +349,7 @@ ScanResult scan_with(const Interpreter& py, const ScanOptions& options, Report& 
                 }
             }
         } else {
-            load_archive(r, report);
+            load_archive(r, options.check_archive_members, options.threads, report);
         }
     }
     result.roots = std::move(collect.roots());
@@ -307,6 +367,13 @@ ScanResult scan_with(const Interpreter& py, const ScanOptions& options, Report& 
             it.excluded = "too large";
         }
     apply_filters(result, options);
+    // Big ones are packed whole, but not silently: the blob (and the
+    // freeze's memory) grows by as much.
+    for (const Item& it : result.items)
+        if (it.excluded.empty() && it.size > options.warn_file_size)
+            report.warning(item_location(result, it),
+                           "large file: " + std::to_string(it.size) + " bytes (" + core::human_size(it.size) +
+                               "), packed whole (--max-file-size SIZE leaves out bigger files)");
     // Sorted through an index (moving whole Items around is what costs),
     // most comparisons settled by the keys' first 8 bytes as one integer.
     struct SortKey {

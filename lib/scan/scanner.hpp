@@ -81,6 +81,12 @@ struct ScanOptions {
     std::vector<std::string> exclude;
     unsigned threads = 0;              // 0: one per core
     uint64_t max_file_size = 1ull << 30;  // bigger files are reported and skipped
+    uint64_t warn_file_size = 100ull << 20;  // bigger files (up to max_file_size) are packed with a warning
+    // Read every archive member through once to check its CRC: a damaged
+    // member is reported and left out (in a wheel: the whole wheel). A
+    // freeze reads (and CRC-checks) every member it packs anyway, and does
+    // the same there (freeze_scan), so it turns this off.
+    bool check_archive_members = true;
 };
 
 struct ScanResult {

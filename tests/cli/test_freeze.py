@@ -200,6 +200,13 @@ def test_unreadable_files_and_dirs_as_a_non_root_user(tmp_path_factory):
     assert any("secret.py" in w and "Permission denied" in w for w in warnings)
     assert any("closed" in w and "Permission denied" in w for w in warnings)
     assert "ok" in kinds(out_dir / "o.oxr")
+    # scan says what freeze skips, each with its path: exit 5, not 0.
+    r = subprocess.run(cmd[:4] + [OXPACK, "scan", str(base), "--python", "/usr/bin/python3", "--json"],
+                       capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+    assert r.returncode == 5, r.stderr
+    problems = {p["path"]: p["what"] for p in json.loads(r.stdout)["problems"]}
+    assert set(problems) == {str(base / "secret.py"), str(base / "closed")}, problems
+    assert all("Permission denied" in w for w in problems.values())
     os.chmod(base / "closed", 0o755)
     shutil.rmtree(tmp_path)
 

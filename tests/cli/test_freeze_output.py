@@ -217,8 +217,10 @@ def test_signal_during_the_write_removes_the_temporary(oxpack, tmp_path, sig):
     out = outdir / "app.oxr"
     out.write_bytes(b"the previous blob")
     for attempt in range(20):
+        # The signal's default action in the child: run as a background job,
+        # the tests inherit SIGINT ignored, and oxpack rightly keeps it so.
         p = subprocess.Popen([str(oxpack.path), "freeze", str(root), "-o", str(out), "--no-progress"],
-                             stderr=subprocess.PIPE)
+                             stderr=subprocess.PIPE, preexec_fn=lambda: signal.signal(sig, signal.SIG_DFL))
         seen = False
         while p.poll() is None:  # the moment the temporary exists, signal
             if any("oxpack-tmp" in n for n in os.listdir(outdir)):

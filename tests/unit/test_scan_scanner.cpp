@@ -3,12 +3,17 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zip.h>
 
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
 #include <future>
+#include <iterator>
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 #include "scan/scanner.hpp"
@@ -282,4 +287,115 @@ TEST_CASE("scan while the interpreter is probed: same result as with the interpr
     Report report;
     CHECK_THROWS_WITH_AS(scan_environment(failed.get_future().share(), o, report), "python9: no such interpreter",
                          Failure);
+}
+
+namespace {
+
+// A zip of stored members (their bytes appear as is), one of them damaged:
+// the first occurrence of `damaged` has a bit flipped, so its CRC fails.
+void damaged_zip(const fs::path& path, const std::vector<std::pair<std::string, std::string>>& members,
+                 const std::string& damaged) {
+    int err = 0;
+    zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+    REQUIRE(z != nullptr);
+    for (const auto& [name, text] : members) {
+        zip_int64_t i = zip_file_add(z, name.c_str(), zip_source_buffer(z, text.data(), text.size(), 0), 0);
+        REQUIRE(i >= 0);
+        REQUIRE(zip_set_file_compression(z, static_cast<zip_uint64_t>(i), ZIP_CM_STORE, 0) == 0);
+    }
+    REQUIRE(zip_close(z) == 0);
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto at = bytes.find(damaged);
+    REQUIRE(at != std::string::npos);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put(static_cast<char>(bytes[at] ^ 0x20));
+}
+
+const std::vector<std::pair<std::string, std::string>> kDemoWheel = {
+    {"demo/__init__.py", "GREETING = 'hello from demo'\n"},
+    {"demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n"},
+    {"demo-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n"},
+    {"demo-1.0.dist-info/RECORD", "demo/__init__.py,,\ndemo-1.0.dist-info/WHEEL,,\n"
+                                  "demo-1.0.dist-info/METADATA,,\ndemo-1.0.dist-info/RECORD,,\n"}};
+
+}  // namespace
+
+TEST_CASE("a wheel with a member that fails its CRC is reported and not packed at all, metadata included") {
+    TempTree t;
+    const fs::path wheel = t.dir / "demo-1.0-py3-none-any.whl";
+    damaged_zip(wheel, kDemoWheel, "hello from demo");
+    Report report;
+    ScanOptions o;
+    o.paths = {wheel.string()};
+    ScanResult r = scan_environment(fake_python(), o, report);
+    CHECK(index(r).empty());
+    auto problems = report.sorted();
+    REQUIRE(report.skipped_count() == 1);
+    CHECK(problems[0].path == wheel.string() + "!demo/__init__.py");
+    CHECK(problems[0].what.find("CRC") != std::string::npos);
+    CHECK(problems[0].what.find("the wheel is not packed") != std::string::npos);
+
+    // Without the member check (freeze: it checks what it reads), the wheel is listed.
+    Report unchecked;
+    o.check_archive_members = false;
+    CHECK(index(scan_environment(fake_python(), o, unchecked)).count("demo") == 1);
+    CHECK(unchecked.skipped_count() == 0);
+}
+
+TEST_CASE("a .zip root loses only the member that fails its CRC") {
+    TempTree t;
+    const fs::path zip = t.dir / "lib.zip";
+    damaged_zip(zip, {{"good.py", "GOOD = 'intact'\n"}, {"bad.py", "BAD = 'damaged'\n"}}, "damaged");
+    Report report;
+    ScanOptions o;
+    o.paths = {zip.string()};
+    auto m = index(scan_environment(fake_python(), o, report));
+    CHECK(m.count("good") == 1);
+    CHECK(m.count("bad") == 0);
+    REQUIRE(report.skipped_count() == 1);
+    CHECK(report.sorted()[0].path == zip.string() + "!bad.py");
+    CHECK(report.sorted()[0].what.find("skipped") != std::string::npos);
+}
+
+TEST_CASE("a file above the warning size is packed with a warning giving its size, one above the limit is skipped") {
+    TempTree t;
+    t.file("r/pkg/__init__.py", "");
+    t.file("r/pkg/big.bin", std::string(3000, 'x'));
+    t.file("r/pkg/huge.bin", std::string(9000, 'x'));
+    t.file("r/pkg/small.bin", std::string(100, 'x'));
+    t.file("r/other/filtered.bin", std::string(3000, 'x'));
+    Report report;
+    ScanOptions o;
+    o.paths = {(t.dir / "r").string()};
+    o.warn_file_size = 2048;
+    o.max_file_size = 8192;
+    o.exclude = {"other/*"};
+    ScanResult r = scan_environment(fake_python(), o, report);
+    CHECK(index(r).count("pkg/big.bin") == 1);
+    CHECK(index(r).count("pkg/huge.bin") == 0);
+    CHECK(report.skipped_count() == 1);  // huge.bin
+    REQUIRE(report.warning_count() == 1);
+    for (const auto& p : report.sorted()) {
+        if (!p.warning) continue;
+        CHECK(p.path == (t.dir / "r/pkg/big.bin").string());
+        CHECK(p.what.find("3000 bytes (2.9 KiB)") != std::string::npos);
+        CHECK_FALSE(p.skipped);
+    }
+}
+
+TEST_CASE("a wheel whose WHEEL file fails its CRC names that member, checked or not") {
+    TempTree t;
+    const fs::path wheel = t.dir / "demo-1.0-py3-none-any.whl";
+    damaged_zip(wheel, kDemoWheel, "Wheel-Version");
+    for (bool check : {true, false}) {
+        Report report;
+        ScanOptions o;
+        o.paths = {wheel.string()};
+        o.check_archive_members = check;
+        CHECK(index(scan_environment(fake_python(), o, report)).empty());
+        REQUIRE(report.skipped_count() == 1);
+        CHECK(report.sorted()[0].path == wheel.string() + "!demo-1.0.dist-info/WHEEL");
+        CHECK(report.sorted()[0].what.find("CRC") != std::string::npos);
+    }
 }

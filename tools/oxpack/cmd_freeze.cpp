@@ -12,6 +12,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
+#include "core/size.hpp"
 #include "freeze/freezer.hpp"
 #include "output.hpp"
 #include "profile_options.hpp"
@@ -139,7 +140,9 @@ Action setup_freeze(CLI::App& app) {
         auto probe = scan::probe_interpreter_async(o->scan.python);
         scan::Report report;
         if (progress.active()) progress.phase("scanning", 0);
-        scan::ScanResult r = scan::scan_environment(probe, scan_options(o->scan), report);
+        scan::ScanOptions so = scan_options(o->scan);
+        so.check_archive_members = false;  // the freeze reads and CRC-checks every member it packs
+        scan::ScanResult r = scan::scan_environment(probe, so, report);
         const scan::Interpreter& py = probe.get();
         spdlog::info("target: {}", py.describe());
         fo.profile = load_profile(o->profile, py);
@@ -168,6 +171,10 @@ Action setup_freeze(CLI::App& app) {
                         {"bytes", s.blob_bytes},
                         {"files_read", s.files_read},
                         {"bytes_read", s.bytes_read},
+                        {"largest_file", s.largest_file.empty() ? nlohmann::json(nullptr)
+                                                                : nlohmann::json({{"path", s.largest_file},
+                                                                                  {"bytes", s.largest_file_bytes}})},
+                        {"warnings", report.warning_count()},
                         {"bytecode_reused", s.bytecode_reused},
                         {"bytecode_compiled", s.bytecode_compiled},
                         {"compile_errors", s.compile_errors},
@@ -185,6 +192,9 @@ Action setup_freeze(CLI::App& app) {
             std::cerr << "oxpack: " << (to_stdout ? std::string("standard output") : o->out) << ": " << s.entries << " entries, " << s.blob_bytes << " bytes from "
                       << r.roots.size() << " root(s); bytecode " << s.bytecode_reused << " reused, "
                       << s.bytecode_compiled << " compiled";
+            if (!s.largest_file.empty())
+                std::cerr << "; " << core::human_size(s.bytes_read) << " read, the largest file "
+                          << core::human_size(s.largest_file_bytes) << " (" << s.largest_file << ")";
             if (report.skipped_count()) std::cerr << "; " << report.skipped_count() << " input(s) skipped (see warnings)";
             std::cerr << "\n";
         }

@@ -91,8 +91,10 @@ Action setup_scan(CLI::App& app) {
             }
             nlohmann::json shadowed = nlohmann::json::array();
             for (const auto& s : r.shadowed) shadowed.push_back({{"name", s.name}, {"path", s.path}, {"by", s.by}});
-            nlohmann::json probs = nlohmann::json::array(), notes = nlohmann::json::array();
-            for (const auto& p : problems) (p.skipped ? probs : notes).push_back({{"path", p.path}, {"what", p.what}});
+            nlohmann::json probs = nlohmann::json::array(), warnings = nlohmann::json::array(),
+                           notes = nlohmann::json::array();
+            for (const auto& p : problems)
+                (p.skipped ? probs : p.warning ? warnings : notes).push_back({{"path", p.path}, {"what", p.what}});
             nlohmann::json kinds = nlohmann::json::object();
             for (const auto& [k, t] : by_kind) kinds[k] = {{"count", t.count}, {"bytes", t.bytes}};
             std::cout << "{\"target\": "
@@ -112,6 +114,7 @@ Action setup_scan(CLI::App& app) {
                              .dump()
                       << ",\n \"shadowed\": " << shadowed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                       << ",\n \"problems\": " << probs.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                      << ",\n \"warnings\": " << warnings.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                       << ",\n \"notes\": " << notes.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                       << ",\n \"items\": [";
             for (size_t i = 0; i < r.items.size(); ++i)
@@ -143,9 +146,12 @@ Action setup_scan(CLI::App& app) {
         std::cout << "\nproblems (" << report.skipped_count() << ", inputs skipped):\n";
         for (const auto& p : problems)
             if (p.skipped) std::cout << "  " << p.text() << "\n";
+        std::cout << "\nwarnings (" << report.warning_count() << ", packed anyway):\n";
+        for (const auto& p : problems)
+            if (p.warning) std::cout << "  " << p.text() << "\n";
         std::cout << "\nnotes (" << report.note_count() << "):\n";
         for (const auto& p : problems)
-            if (!p.skipped) std::cout << "  " << p.text() << "\n";
+            if (!p.skipped && !p.warning) std::cout << "  " << p.text() << "\n";
         return rc;
     };
 }

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
+
 #include "core/error.hpp"
 
 namespace oxpack::cli {
@@ -16,6 +18,8 @@ void add_scan_options(CLI::App& app, ScanArgs& a) {
     app.add_option("--include", a.include, "Keep only modules/paths matching this glob (repeatable)");
     app.add_option("--exclude", a.exclude, "Leave out modules/paths matching this glob, e.g. '*.tests' (repeatable)");
     app.add_option("--max-file-size", a.max_file_size, "Skip (and report) files bigger than this (default 1G)");
+    app.add_option("--warn-file-size", a.warn_file_size,
+                   "Warn about each file bigger than this that is packed (default 100M)");
     app.add_option("-j,--jobs", a.jobs, "Threads and helper processes (default: one per core)");
 }
 
@@ -25,7 +29,7 @@ uint64_t parse_size(const std::string& s, const std::string& option) {
         unsigned long long v = std::stoull(s, &used);
         std::string unit = s.substr(used);
         uint64_t mult = unit.empty() ? 1 : unit == "K" ? 1ull << 10 : unit == "M" ? 1ull << 20 : unit == "G" ? 1ull << 30 : 0;
-        if (mult) return v * mult;
+        if (mult && v <= UINT64_MAX / mult) return v * mult;
     } catch (const std::exception&) {
     }
     throw Failure(Exit::Usage, option + ": '" + s + "' is not a size (e.g. 512, 64K, 100M, 2G)");
@@ -39,12 +43,13 @@ scan::ScanOptions scan_options(const ScanArgs& a) {
     o.exclude = a.exclude;
     o.threads = a.jobs;
     o.max_file_size = parse_size(a.max_file_size, "--max-file-size");
+    o.warn_file_size = parse_size(a.warn_file_size, "--warn-file-size");
     return o;
 }
 
 void print_problems(const scan::Report& report) {
     for (const auto& p : report.sorted()) {
-        if (p.skipped) spdlog::warn("{}", p.text());
+        if (p.skipped || p.warning) spdlog::warn("{}", p.text());
         else spdlog::info("{}", p.text());
     }
 }

@@ -19,6 +19,7 @@ struct ScanArgs {
     bool include_tests = false;
     std::vector<std::string> include, exclude;
     std::string max_file_size = "1G";
+    std::string warn_file_size = "100M";
     unsigned jobs = 0;
 };
 
@@ -31,7 +32,7 @@ uint64_t parse_size(const std::string& s, const std::string& option);
 // Builds scan::ScanOptions from the arguments.
 scan::ScanOptions scan_options(const ScanArgs& args);
 
-// Prints problems (warnings) and, with verbose, notes, to stderr.
+// Prints problems and warnings as warnings and, with verbose, notes, to stderr.
 void print_problems(const scan::Report& report);
 
 }  // namespace oxpack::cli
