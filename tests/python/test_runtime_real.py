@@ -267,9 +267,9 @@ def test_strace_blob_served_modules_cost_no_file_system_calls(env_blob, tmp_path
 @needs_default
 def test_strace_files_blob_serves_data_files_by_path(env_blob, tmp_path):
     """Original mode with files='blob': the real set's data-file reads
-    (botocore lists and opens ~6,500 paths under its data directory) come
-    from the blob: no file-system call touches site-packages after install
-    but for extension modules, which load from their files."""
+    (botocore lists, stats and opens ~8,500 paths under its data directory)
+    come from the blob: after install no file-system call touches a file
+    under site-packages but extension modules, which load from their files."""
     if shutil.which("strace") is None:
         pytest.fail("strace is needed (scripts/setup installs it)")
     real_set = os.path.join(WORKLOADS, "real-set.py")
@@ -289,7 +289,11 @@ def test_strace_files_blob_serves_data_files_by_path(env_blob, tmp_path):
           (len([line for line in fs_calls if '"' + site + "/" in line]), len(under_site), len(data_calls_fs),
            len(data_calls_ox)))
     assert len(data_calls_fs) > 1000 and data_calls_ox == []
-    assert all(".so" in line for line in under_site), [line for line in under_site if ".so" not in line][:10]
+    # What is left: extension modules loaded from their files, and PathFinder
+    # stat()ing directories for names no blob holds (optional imports that
+    # fail): no file under site-packages is opened or looked at.
+    left = [line for line in under_site if ".so" not in line and "S_IFDIR" not in line]
+    assert left == [], left[:10]
 
 
 @needs_default
