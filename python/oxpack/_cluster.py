@@ -16,7 +16,7 @@ import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 from oxpack._cli import PathLike
 
@@ -215,13 +215,14 @@ def file_chunks(path: str) -> Iterator[bytes]:
             yield chunk
 
 
-def ensure_on_node(ref: BlobRef, directory: str, chunks: Callable[[], Iterator[bytes]]) -> str:
+def ensure_on_node(ref: BlobRef, directory: str, chunks: Callable[[], Iterator[bytes]]) -> Tuple[str, bool]:
     """The node's copy of ``ref`` under ``directory``, written from
     ``chunks()`` (checked against the SHA-256) by the first process of the
-    node that needs it; the others wait for it. Returns its path."""
+    node that needs it; the others wait for it. Returns its path, and
+    whether this process wrote it."""
     target = node_path(ref, directory)
     if _present(target, ref.size):
-        return target
+        return target, False
     lock = _NodeLock(directory, ref.sha256)
     try:
         while not lock.try_acquire():
@@ -232,21 +233,22 @@ def ensure_on_node(ref: BlobRef, directory: str, chunks: Callable[[], Iterator[b
                 for chunk in chunks():
                     copy.write(chunk)
                 copy.commit()
+                return target, True
             except BaseException:
                 copy.abort()
                 raise
     finally:
         lock.release()
-    return target
+    return target, False
 
 
-async def ensure_on_node_async(ref: BlobRef, directory: str, fetch: Callable[[int, int], Any]) -> str:
+async def ensure_on_node_async(ref: BlobRef, directory: str, fetch: Callable[[int, int], Any]) -> Tuple[str, bool]:
     """ensure_on_node for an event loop: ``await fetch(offset, size)`` gives
     the bytes; waiting for another process's copy does not block the loop."""
     import asyncio
     target = node_path(ref, directory)
     if _present(target, ref.size):
-        return target
+        return target, False
     lock = _NodeLock(directory, ref.sha256)
     try:
         while not lock.try_acquire():
@@ -261,12 +263,13 @@ async def ensure_on_node_async(ref: BlobRef, directory: str, fetch: Callable[[in
                         raise OSError(errno.EIO, "%s: the driver sent nothing at offset %d" % (ref.describe(), copy.n))
                     await loop.run_in_executor(None, copy.write, bytes(part))
                 await loop.run_in_executor(None, copy.commit)
+                return target, True
             except BaseException:
                 copy.abort()
                 raise
     finally:
         lock.release()
-    return target
+    return target, False
 
 
 def env_options(prefix: str, environ: Optional[Dict[str, str]] = None) -> Dict[str, Optional[str]]:

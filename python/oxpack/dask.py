@@ -76,17 +76,14 @@ class BlobPlugin(SchedulerPlugin):
             # The scheduler's node keeps the blob as a file and serves ranges
             # of it; its memory does not hold the blob.
             directory = self.directory or os.path.join(_scheduler_space(scheduler), "oxpack-blobs")
-            self._scheduler_copy = _cluster.ensure_on_node(self.ref, directory, lambda: iter((data,)))
+            self._scheduler_copy, _ = _cluster.ensure_on_node(self.ref, directory, lambda: iter((data,)))
             del data
             scheduler.handlers[self._op] = self._read
         installer = _Installer(self.ref, self._op, self.path if self.shared else None, self.directory, self.options)
         responses = await scheduler.register_worker_plugin(None, dumps(installer), self.name, idempotent=False)
         for response in responses.values():
             if response.get("status") == "error":
-                from distributed.core import clean_exception
-                _, exc, tb = clean_exception(response["exception"], response["traceback"])
-                if exc is not None:
-                    raise exc.with_traceback(tb)
+                raise _worker_error(response)
 
     async def _read(self, offset: int, size: int) -> bytes:
         assert self._scheduler_copy is not None
@@ -102,7 +99,8 @@ class _Installer(WorkerPlugin):
     def __init__(self, ref: _cluster.BlobRef, op: str, shared_path: Optional[str], directory: Optional[str],
                  options: Dict[str, Optional[str]]) -> None:
         self.ref, self.op, self.shared_path, self.directory, self.options = ref, op, shared_path, directory, options
-        self.path: Optional[str] = None
+        self.path: Optional[str] = None      # the copy this worker serves from
+        self.fetched = False                 # whether this worker fetched it for its node
 
     async def setup(self, worker: Worker) -> None:
         why = self.ref.mismatch()
@@ -119,13 +117,34 @@ class _Installer(WorkerPlugin):
             async def fetch(offset: int, size: int) -> bytes:
                 return await read(offset=offset, size=size)
 
-            path = await _cluster.ensure_on_node_async(self.ref, directory, fetch)
+            path, self.fetched = await _cluster.ensure_on_node_async(self.ref, directory, fetch)
         try:
             _cluster.install(path, **self.options)
         except ImportError as e:
             _leave(worker, str(e))
             raise
         self.path = path
+
+
+def _worker_error(response: Dict[str, Any]) -> BaseException:
+    # A worker's error as the scheduler holds it (still serialized): the
+    # exception itself (BlobVersionError...), for the client to raise.
+    from distributed.protocol.serialize import Serialized, deserialize
+    exc = response.get("exception")
+    if isinstance(exc, Serialized):
+        try:
+            exc = deserialize(exc.header, exc.frames)
+        except Exception:
+            exc = None
+    if isinstance(exc, bytes):      # error_message() pickles it (tblib)
+        from distributed.protocol.pickle import loads
+        try:
+            exc = loads(exc)
+        except Exception:
+            exc = None
+    if isinstance(exc, BaseException):
+        return exc
+    return ImportError("oxpack: a worker failed to install the blob: %s" % response.get("exception_text"))
 
 
 def _leave(worker: Worker, reason: str) -> None:

@@ -70,3 +70,9 @@ def run_driver(script, *args, timeout=300, env=None, cwd=None):
 
 def site_packages():
     return sysconfig.get_paths()["purelib"]
+
+
+def sha256(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
