@@ -76,3 +76,37 @@ def sha256(path):
     import hashlib
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
+
+
+def foreign_blob(out, **target):
+    """A blob whose clusterapp would do, but frozen for another target."""
+    sys.path.insert(0, os.path.join(REPO, "tests", "python"))
+    import blobtools
+    return blobtools.make_blob({"target": blobtools.target(**target), "origin": "blob", "roots": [{"path": "/nowhere"}],
+                                "entries": [{"space": "module", "kind": "source", "key": "clusterapp",
+                                             "path": "clusterapp/__init__.py", "package": True,
+                                             "data": "def work(x):\n    return x\n"}]}, out)
+
+
+# Targets a worker here cannot serve (blobs made by oxpack_make_blob).
+OTHER_VERSION = {"python_version": "3.99.0", "cache_tag": "cpython-399", "hexversion": 0x036300F0,
+                 "pyc_magic": 0x0A0D0001}
+OTHER_PLATFORM = {"platform": "aarch64-linux-gnu",
+                  "extension_suffixes": [".%s-aarch64-linux-gnu.so" % sys.implementation.cache_tag, ".abi3.so", ".so"]}
+
+
+def check_results(results, n):
+    """The tasks ran the application: its data file read by path, parsed by orjson."""
+    assert sorted(r["x"] for r in results) == list(range(n))
+    for r in results:
+        assert r["value"] == 7 * r["x"] + 3, r
+
+
+def check_served(where, blob_path):
+    """A worker's modules came from the blob at blob_path (its node copy)."""
+    assert where["blobs"] == [blob_path], where
+    for name, m in where["modules"].items():
+        assert m["loader"] == "oxpack_runtime", (name, m)
+        assert m["file"].startswith(blob_path + os.sep), (name, m)
+    assert where["modules"]["clusterapp"]["file"] == os.path.join(blob_path, "clusterapp", "__init__.py")
+    assert where["modules"]["orjson.orjson"]["file"].endswith(".so")

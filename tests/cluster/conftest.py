@@ -12,6 +12,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
 import blobtools  # noqa: E402  (tests/python: oxpack_make_blob)
 import clusterkit  # noqa: E402
+from clusterkit import OTHER_PLATFORM, OTHER_VERSION, foreign_blob  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -30,20 +31,6 @@ def app_blob(tmp_path_factory):
     return blob
 
 
-def foreign_blob(out, **target):
-    """A blob whose clusterapp would do, but frozen for another target."""
-    return blobtools.make_blob({"target": blobtools.target(**target), "origin": "blob", "roots": [{"path": "/nowhere"}],
-                                "entries": [{"space": "module", "kind": "source", "key": "clusterapp",
-                                             "path": "clusterapp/__init__.py", "package": True,
-                                             "data": "def work(x):\n    return x\n"}]}, out)
-
-
-OTHER_VERSION = {"python_version": "3.99.0", "cache_tag": "cpython-399", "hexversion": 0x036300F0,
-                 "pyc_magic": 0x0A0D0001}
-OTHER_PLATFORM = {"platform": "aarch64-linux-gnu",
-                  "extension_suffixes": [".%s-aarch64-linux-gnu.so" % sys.implementation.cache_tag, ".abi3.so", ".so"]}
-
-
 @pytest.fixture(scope="session")
 def other_version_blob(tmp_path_factory):
     return foreign_blob(str(tmp_path_factory.mktemp("v") / "app.oxr"), **OTHER_VERSION)
@@ -58,20 +45,3 @@ def other_platform_blob(tmp_path_factory):
 def node_cache(tmp_path):
     """$OXPACK_CLUSTER_CACHE for the driver and its workers."""
     return str(tmp_path / "node-cache")
-
-
-def check_results(results, n):
-    """The tasks ran the application: its data file read by path, parsed by orjson."""
-    assert sorted(r["x"] for r in results) == list(range(n))
-    for r in results:
-        assert r["value"] == 7 * r["x"] + 3, r
-
-
-def check_served(where, blob_path):
-    """A worker's modules came from the blob at blob_path (its node copy)."""
-    assert where["blobs"] == [blob_path], where
-    for name, m in where["modules"].items():
-        assert m["loader"] == "oxpack_runtime", (name, m)
-        assert m["file"].startswith(blob_path + os.sep), (name, m)
-    assert where["modules"]["clusterapp"]["file"] == os.path.join(blob_path, "clusterapp", "__init__.py")
-    assert where["modules"]["orjson.orjson"]["file"].endswith(".so")

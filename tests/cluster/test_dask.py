@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from conftest import OTHER_PLATFORM, check_results, check_served
 import clusterkit
+from clusterkit import OTHER_PLATFORM, check_results, check_served
 
 pytest.importorskip("distributed")
 

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from conftest import check_results, check_served
 import clusterkit
+from clusterkit import check_results, check_served
 
 pytest.importorskip("ray")
 
