@@ -33,7 +33,7 @@ def worker_env(extra=None):
     return env
 
 
-def freeze_app(workdir, python=None, name="app.oxr", dependency=True):
+def freeze_app(workdir, python=None, name="app.oxr", dependency=True, compress=None):
     """Copy the application into workdir, freeze it (and the dependency,
     from the interpreter's site-packages) into workdir/name in blob mode,
     delete the copy, and return the blob's path."""
@@ -48,8 +48,9 @@ def freeze_app(workdir, python=None, name="app.oxr", dependency=True):
         roots.append(site)
         includes += ["--include", DEPENDENCY + "*"]
     out = os.path.join(workdir, name)
+    extra = ["--compress", compress] if compress else []
     r = subprocess.run([OXPACK, "freeze", "-q", "--no-progress", "--python", python, "--origin", "blob",
-                        *includes, "-o", out, *roots], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        *extra, *includes, "-o", out, *roots], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        universal_newlines=True)
     if r.returncode != 0:
         raise RuntimeError("oxpack freeze failed (%d): %s" % (r.returncode, r.stderr))
