@@ -33,15 +33,6 @@ inline PyObject* vectorcall_kw(PyObject* callable, PyObject* const* args, size_t
 #endif
 }
 
-// Whether the interpreter is shutting down (modules may be half torn down).
-inline bool is_finalizing() {
-#if PY_VERSION_HEX >= 0x030D0000
-    return Py_IsFinalizing() != 0;
-#else
-    return _Py_IsFinalizing() != 0;
-#endif
-}
-
 // A heap type created from `spec`, tied to `module` where the API exists
 // (3.9+: PyType_GetModule works on its instances; 3.8 keeps the module in
 // each object instead, which the binding does on every version).

@@ -244,7 +244,7 @@ int module_traverse(PyObject* m, visitproc visit, void* arg) {
 int module_clear(PyObject* m) {
     State* st = state_of(m);
     if (st == nullptr) return 0;
-    vfs_free(st);  // the originals back in place before the objects go
+    vfs_free(st);
 #define CLEAR(field)                                            \
     {                                                           \
         PyObject* tmp = reinterpret_cast<PyObject*>(st->field); \

@@ -151,9 +151,6 @@ bool activate(PyObject* module) {
 void deactivate(State* st) {
     PyObject* patches = st->vfs_patches;
     if (patches == nullptr) return;
-    // At shutdown the modules holding the hooks are being torn down: nothing
-    // is left to restore, and touching them is not safe.
-    if (compat::is_finalizing()) return;
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     for (Py_ssize_t i = PyList_GET_SIZE(patches) - 1; i >= 0; --i) {
@@ -303,8 +300,11 @@ void vfs_note_written(State* st, const VfsNode& node) {
 }
 
 void vfs_free(State* st) {
-    if (st->vfs != nullptr) st->vfs->mounts = MountTable();
-    deactivate(st);
+    // Only at teardown: while the hooks sit in os, io and builtins they keep
+    // this module alive, so its state is cleared only when those modules go
+    // too (interpreter or sub-interpreter shutdown). Nothing is restored
+    // then: the modules holding the hooks may be half torn down already.
+    // A hook left behind finds no Vfs and calls its original.
     delete st->vfs;
     st->vfs = nullptr;
 }

@@ -56,7 +56,8 @@ void vfs_unmount(State* st, FinderObject* finder);
 // to the disk): from now on the disk answers for it.
 void vfs_note_written(State* st, const VfsNode& node);
 
-// Puts the originals back and frees the layer's state (module teardown).
+// Frees the layer's state at module teardown (the hooks stay: the modules
+// holding them are going too; a hook without state calls its original).
 void vfs_free(State* st);
 
 // Resolves a path argument (str, bytes or os.PathLike): 1 and `node` set
