@@ -51,7 +51,8 @@ import clusterkit  # noqa: E402
 WORK = os.path.join(clusterkit.BUILD, "bench", "cluster")
 VENV = os.path.join(WORK, "venv")
 VENV_PY = os.path.join(VENV, "bin", "python")
-ENGINES = ("dask==2026.8.0", "distributed==2026.8.0", "pyspark==4.3.0", "ray==2.60.0")
+ENGINES = ("dask==2026.8.0", "distributed==2026.8.0", "pyspark==4.3.0", "ray==2.60.0",
+           "virtualenv")  # Ray's runtime_env pip makes a virtualenv per node
 TASKS = 64
 METHODS = {"dask": ("oxpack", "pip+dir"), "spark": ("oxpack", "archives"), "ray": ("oxpack", "pip", "workdir")}
 LOOPBACK = {"SPARK_LOCAL_IP": "127.0.0.1", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
@@ -71,10 +72,10 @@ def orjson_requirement():
 def prepare():
     """Everything the methods ship, made once into build/bench/cluster/."""
     os.makedirs(WORK, exist_ok=True)
-    if subprocess.run([VENV_PY, "-c", "import dask, distributed, pyspark, ray"], stderr=subprocess.DEVNULL).returncode:
+    if subprocess.run([VENV_PY, "-c", "import dask, distributed, pyspark, ray, virtualenv"], stderr=subprocess.DEVNULL).returncode:
         log("cluster bench: making %s (the engines, no orjson)" % VENV)
-        shutil.rmtree(VENV, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
+        if not os.path.exists(VENV_PY):
+            subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
         subprocess.run([VENV_PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", *ENGINES], check=True)
     if subprocess.run([VENV_PY, "-c", "import orjson"], stderr=subprocess.DEVNULL).returncode == 0:
         raise SystemExit("cluster bench: %s must not hold orjson: every method has to ship it" % VENV)
@@ -233,28 +234,48 @@ def driver_spark(method, a, tmp):
 
 
 def driver_ray(method, a, tmp):
+    # Ray takes local directories (py_modules, working_dir) only in a job's
+    # runtime_env (ray.init), not per task. So this process starts the
+    # cluster and a second process, the job, connects to it with the
+    # runtime_env: the clock starts there, right before its ray.init.
     import ray
     ray_tmp = tempfile.mkdtemp(prefix="oxr-", dir="/tmp")
     try:
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR", _temp_dir=ray_tmp)
         try:
-            remote = ray.remote(num_cpus=1)(task)
-            t0 = time.time()
-            if method == "oxpack":
-                import oxpack.ray
-                env = oxpack.ray.runtime_env(a["blob"])
-            elif method == "pip":
-                env = {"pip": {"packages": [a["orjson"]], "pip_install_options": ["--no-cache-dir"]},
-                       "py_modules": [a["app_dir"]]}
-            else:
-                env = {"working_dir": a["workdir"]}
-            results = ray.get([remote.options(runtime_env=env).remote(x) for x in range(TASKS)], timeout=600)
-            t1 = time.time()
+            address = ray.get_runtime_context().gcs_address
+            job = subprocess.run([sys.executable, os.path.abspath(__file__), "--ray-job", method, json.dumps(a),
+                                  address], stdout=subprocess.PIPE, universal_newlines=True, timeout=900)
+            if job.returncode:
+                raise RuntimeError("ray job (%s) failed: %d" % (method, job.returncode))
+            out = json.loads(job.stdout.strip().splitlines()[-1])
         finally:
             ray.shutdown()
     finally:
         shutil.rmtree(ray_tmp, ignore_errors=True)
-    return t0, t1, results
+    return out["t0"], out["t1"], out["results"]
+
+
+def ray_job(method, a_json, address):
+    import ray
+    a = json.loads(a_json)
+    t0 = time.time()
+    if method == "oxpack":
+        import oxpack.ray
+        env = oxpack.ray.runtime_env(a["blob"])
+    elif method == "pip":
+        env = {"pip": {"packages": [a["orjson"]], "pip_install_options": ["--no-cache-dir"]},
+               "py_modules": [a["app_dir"]]}
+    else:
+        env = {"working_dir": a["workdir"]}
+    ray.init(address=address, runtime_env=env, log_to_driver=False, logging_level="ERROR")
+    try:
+        remote = ray.remote(num_cpus=1)(task)
+        results = ray.get([remote.remote(x) for x in range(TASKS)], timeout=600)
+        t1 = time.time()
+    finally:
+        ray.shutdown()
+    print(json.dumps({"t0": t0, "t1": t1, "results": results}))
 
 
 def run_driver(engine, method, artefacts_json):
@@ -293,7 +314,10 @@ def main():
     ap.add_argument("--engines", default="dask,spark,ray")
     ap.add_argument("--out", default=os.path.join(clusterkit.BUILD, "bench", "cluster-results.json"))
     ap.add_argument("--driver", nargs=3, metavar=("ENGINE", "METHOD", "ARTEFACTS"), help=argparse.SUPPRESS)
+    ap.add_argument("--ray-job", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.ray_job:
+        return ray_job(*args.ray_job)
     if args.driver:
         return run_driver(*args.driver)
     engines = [e for e in args.engines.split(",") if e]

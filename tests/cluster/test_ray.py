@@ -7,17 +7,17 @@ import os
 import pytest
 
 import clusterkit
-from clusterkit import check_results, check_served
+from clusterkit import OTHER_PLATFORM, check_results, check_served
 
 pytest.importorskip("ray")
 
 
-def run(blob, node_cache, tmp):
+def run(blob, node_cache, tmp, **extra):
     ray_tmp = tmp + "/ray"            # short: Ray's socket paths must fit 107 bytes
     os.makedirs(ray_tmp)
     env = {"OXPACK_CLUSTER_CACHE": node_cache, "OXPACK_RAY_TEMP": ray_tmp,
            # Keeps Ray on loopback (it would resolve 127.0.0.1 to the node's address).
-           "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
+           "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0", **extra}
     return clusterkit.run_driver("ray_job.py", blob, timeout=300, env=env)
 
 
@@ -52,3 +52,14 @@ def test_a_blob_for_another_version_is_refused_on_the_driver(other_version_blob,
     assert result["error"] == "BlobVersionError"
     assert result["message"].startswith(other_version_blob + ": built for cpython 3.99.0"), result
     assert "but this driver" in result["message"] and "the version differs" in result["message"]
+
+
+def test_a_worker_on_another_platform_refuses_the_blob(other_platform_blob, node_cache, short_tmp):
+    # The driver passes the blob (as one on the blob's platform would); each
+    # worker's setup hook refuses it before any task runs, naming it.
+    result, proc = run(other_platform_blob, node_cache, short_tmp, OXPACK_TEST_WORKER_ONLY_CHECK="1")
+    assert result is not None, proc.stderr
+    assert "error" in result, result
+    message = result["message"]
+    assert "BlobVersionError" in message and "/app.oxr: built for cpython" in message, message
+    assert "on %s" % OTHER_PLATFORM["platform"] in message and "the platform differs" in message, message
