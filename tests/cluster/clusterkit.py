@@ -64,7 +64,8 @@ def run_driver(script, *args, timeout=300, env=None, cwd=None):
     proc = subprocess.run([sys.executable, os.path.join(DRIVERS, script), *map(str, args)],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
                           timeout=timeout, env=worker_env(env), cwd=cwd)
-    lines = proc.stdout.strip().splitlines()
+    # (the last line that is JSON: Ray prints workers' errors on stdout too)
+    lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
     result = json.loads(lines[-1]) if proc.returncode == 0 and lines else None
     return result, proc
 

@@ -12,7 +12,7 @@ import ray
 import oxpack.ray
 
 
-@ray.remote(num_cpus=1)
+@ray.remote(num_cpus=1, max_retries=0)   # a worker the setup hook stopped: fail, no retry
 def task(x):
     import clusterapp
     return clusterapp.work(x)
