@@ -31,6 +31,11 @@ finished. Reported: submit -> first result, and submit -> all 64, medians
 with min-max over the rounds, and the bytes each method moves.
 
     python3 bench/cluster.py [--rounds 5] [--engines dask,spark,ray] [--out build/bench/cluster-results.json]
+                             [--big] [--methods oxpack,oxpack-big,...]
+
+--big adds 'oxpack-big' for Dask and Ray: a blob of the whole bench venv
+(the engines, some hundreds of MB) shipped by the same plugins, to see what
+the engines' distribution of a big file costs per node.
 """
 import argparse
 import json
@@ -150,6 +155,8 @@ def shipped_bytes(engine, method, a):
     per-worker transfers as the engine does them)."""
     blob = os.path.getsize(a["blob"])
     z = os.path.getsize(a["app_zip"])
+    if method == "oxpack-big":
+        return {"per_node": os.path.getsize(a["big"]), "what": "a blob of the whole bench venv (--big), once per node"}
     if method == "oxpack":
         return {"per_node": blob, "what": "the blob, once per node"}
     if engine == "dask":
@@ -180,6 +187,17 @@ def task(x):
     return r["value"], time.time()
 
 
+def task_big(x):
+    # --big: the workers install a blob of the whole bench venv; what is
+    # timed is its distribution, so the task itself needs nothing.
+    import time
+    return 7 * x + 3, time.time()
+
+
+def task_for(method):
+    return task_big if method.endswith("-big") else task
+
+
 def driver_dask(method, a, tmp):
     import logging
     import dask
@@ -191,15 +209,15 @@ def driver_dask(method, a, tmp):
             Client(cluster) as client:
         client.wait_for_workers(2)
         t0 = time.time()
-        if method == "oxpack":
+        if method.startswith("oxpack"):
             import oxpack.dask
-            client.register_plugin(oxpack.dask.BlobPlugin(a["blob"]))
+            client.register_plugin(oxpack.dask.BlobPlugin(a["big" if method.endswith("-big") else "blob"]))
         else:
             client.register_plugin(PipInstall([a["orjson"]], pip_options=["--no-cache-dir", "-q"]))
             # (the artefacts copy: UploadDirectory skips every path containing "tests")
             client.register_plugin(UploadDirectory(os.path.dirname(a["app_dir"]), update_path=True,
                                                    restart_workers=True))
-        results = client.gather(client.map(task, range(TASKS), pure=False))
+        results = client.gather(client.map(task_for(method), range(TASKS), pure=False))
         t1 = time.time()
     return t0, t1, results
 
@@ -260,9 +278,9 @@ def ray_job(method, a_json, address):
     import ray
     a = json.loads(a_json)
     t0 = time.time()
-    if method == "oxpack":
+    if method.startswith("oxpack"):
         import oxpack.ray
-        env = oxpack.ray.runtime_env(a["blob"])
+        env = oxpack.ray.runtime_env(a["big" if method.endswith("-big") else "blob"])
     elif method == "pip":
         env = {"pip": {"packages": [a["orjson"]], "pip_install_options": ["--no-cache-dir"]},
                "py_modules": [a["app_dir"]]}
@@ -270,7 +288,7 @@ def ray_job(method, a_json, address):
         env = {"working_dir": a["workdir"]}
     ray.init(address=address, runtime_env=env, log_to_driver=False, logging_level="ERROR")
     try:
-        remote = ray.remote(num_cpus=1)(task)
+        remote = ray.remote(num_cpus=1)(task_for(method))
         results = ray.get([remote.remote(x) for x in range(TASKS)], timeout=600)
         t1 = time.time()
     finally:
@@ -284,6 +302,7 @@ def run_driver(engine, method, artefacts_json):
     with tempfile.TemporaryDirectory(prefix="oxpack-cluster-bench-") as tmp:
         t0, t1, results = {"dask": driver_dask, "spark": driver_spark, "ray": driver_ray}[engine](method, a, tmp)
     values = sorted(v for v, _ in results)
+    # (task and task_big both return 7x+3: the first from the application's data file)
     assert values == [7 * x + 3 for x in range(TASKS)], values
     print(json.dumps({"first": min(t for _, t in results) - t0, "total": t1 - t0}))
 
@@ -314,6 +333,10 @@ def main():
     ap.add_argument("--engines", default="dask,spark,ray")
     ap.add_argument("--out", default=os.path.join(clusterkit.BUILD, "bench", "cluster-results.json"))
     ap.add_argument("--driver", nargs=3, metavar=("ENGINE", "METHOD", "ARTEFACTS"), help=argparse.SUPPRESS)
+    ap.add_argument("--big", action="store_true",
+                    help="also ship a blob of the whole bench venv (engines included) with Dask and Ray: "
+                         "the engines' distribution of a big file")
+    ap.add_argument("--methods", help="only these methods (comma-separated, e.g. oxpack,oxpack-big)")
     ap.add_argument("--ray-job", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.ray_job:
@@ -322,13 +345,24 @@ def main():
         return run_driver(*args.driver)
     engines = [e for e in args.engines.split(",") if e]
     a = prepare()
+    methods = {e: METHODS[e] + (("oxpack-big",) if args.big and e in ("dask", "ray") else ()) for e in engines}
+    if args.methods:
+        methods = {e: tuple(m for m in ms if m in args.methods.split(",")) for e, ms in methods.items()}
+    if args.big:
+        a["big"] = os.path.join(WORK, "venv.oxr")
+        if not os.path.exists(a["big"]):
+            log("cluster bench: freezing the bench venv into %s" % a["big"])
+            r = subprocess.run([clusterkit.OXPACK, "freeze", "-q", "--no-progress", "--compress", "zstd", "--python",
+                                VENV_PY, "-o", a["big"]])
+            if r.returncode not in (0, 5):       # 5: some inputs skipped, the blob is usable
+                raise SystemExit("cluster bench: freezing the venv failed (%d)" % r.returncode)
     artefacts_json = os.path.join(WORK, "artefacts.json")
     with open(artefacts_json, "w") as f:
         json.dump(a, f)
-    runs = {(e, m): [] for e in engines for m in METHODS[e]}
+    runs = {(e, m): [] for e in engines for m in methods[e]}
     for r in range(args.rounds):
         for e in engines:
-            for m in METHODS[e]:
+            for m in methods[e]:
                 # Fresh nodes: no node copy of the blob, no pip cache, new workers.
                 node_cache = tempfile.mkdtemp(prefix="oxpack-node-")
                 try:

@@ -29,8 +29,8 @@ def main(blob):
     if os.environ.get("OXPACK_TEST_WORKER_ONLY_CHECK"):
         # Test only: the driver skips its own check, as a driver on the
         # blob's platform would, so the worker (another platform) refuses it.
-        import oxpack._cluster
-        oxpack._cluster.BlobRef.mismatch = lambda self: None
+        from oxpack import _cluster
+        _cluster.BlobRef.mismatch = lambda self: None
     try:
         env = oxpack.ray.runtime_env(blob)
     except ImportError as e:
