@@ -224,6 +224,7 @@ std::unique_ptr<BlobContext> open_blob_context(State* st, const InstallOptions& 
     ctx->origin = mode;
     ctx->optimize = st->optimize;
     ctx->magic = st->magic;
+    if (o.verify != Verify::Header) ctx->index_check = BlobContext::IndexCheck::Passed;  // now or before (once)
     return ctx;
 }
 

@@ -112,7 +112,11 @@ def one_run(kind, old, new, work, env, rng):
             problems.append(f"{kind}: a process " + (f"died of {signal.Signals(sig).name}" if sig else
                                                       f"exited {p.returncode}") + f": {err.strip()[-300:]}")
             continue
-        seen = json.loads(out.strip().splitlines()[-1])
+        lines = out.strip().splitlines()
+        if not lines:
+            problems.append(f"{kind}: a process exited 0 without its report: {err.strip()[-300:]}")
+            continue
+        seen = json.loads(lines[-1])
         for k in outcome:
             outcome[k] += seen[k]
         if seen["other"]:
