@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "format/reader.hpp"
+#include "runtime/core/lazy_set.hpp"
 #include "runtime/core/path_index.hpp"
 #include "runtime/python/state.hpp"
 
@@ -30,6 +31,7 @@ struct BlobContext {
     std::vector<std::string> stale_roots;  // roots found changed at install (never mounted)
     int optimize = 0;
     uint32_t magic = 0;
+    LazySet lazy;                         // modules whose bodies run on first use (install(lazy=...))
     std::unique_ptr<PathIndex> paths;     // built on first use
     std::vector<std::pair<std::string, uint16_t>> dists;  // metadata dirs, built on first use
     bool dists_built = false;
