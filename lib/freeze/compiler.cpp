@@ -6,8 +6,8 @@
 #include <memory>
 #include <thread>
 
-#include "core/error.hpp"
-#include "core/process.hpp"
+#include "util/error.hpp"
+#include "util/process.hpp"
 
 namespace oxpack::freeze {
 namespace {
@@ -67,7 +67,7 @@ std::vector<CompileResult> compile_all(const std::string& python, const std::vec
     std::mutex failure_mutex;
     auto work = [&] {
         try {
-            core::Child child({python, "-I", "-S", "-c", kHelper});
+            util::Child child({python, "-I", "-S", "-c", kHelper});
             std::string req;
             for (size_t k; (k = next.fetch_add(1)) < jobs.size();) {
                 const CompileJob& j = jobs[k];

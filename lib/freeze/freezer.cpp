@@ -1,7 +1,7 @@
 // Entry assembly: per module, which of source / bytecode levels / extension
 // go into the blob, then reading, compiling and writing.
 #include "freeze/freezer.hpp"
-#include "freeze/layout.hpp"
+#include "freeze/payload_order.hpp"
 
 #include <array>
 #include <atomic>
@@ -9,7 +9,7 @@
 #include <memory>
 #include <mutex>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "format/writer.hpp"
 #include "freeze/compiler.hpp"
 #include "freeze/file_reader.hpp"
@@ -242,7 +242,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         }
     }
 
-    // 5. The blob; payloads laid out by layout.hpp.
+    // 5. The blob; payloads laid out by payload_order.hpp.
     std::vector<std::string> root_paths;
     for (const auto& r : scan.roots) root_paths.push_back(r.path);
     result.stats.profiled_entries = order_payloads(entries, root_paths, opt.profile, opt.origin).profiled_entries;

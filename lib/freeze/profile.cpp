@@ -17,7 +17,7 @@
 #include <sstream>
 #include <thread>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 extern char** environ;
 

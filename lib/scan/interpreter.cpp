@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/process.hpp"
+#include "util/error.hpp"
+#include "util/process.hpp"
 
 namespace oxpack::scan {
 namespace {
@@ -49,7 +49,7 @@ std::string Interpreter::describe() const {
 }
 
 Interpreter probe_interpreter(const std::string& python) {
-    core::RunResult r = core::run_capture({python, "-c", kProbe});
+    util::RunResult r = util::run_capture({python, "-c", kProbe});
     if (r.exit_code != 0)
         throw Failure(Exit::BadInput, python + ": the interpreter probe failed (exit " + std::to_string(r.exit_code) +
                                           ")" + (r.err.empty() ? "" : ": " + r.err.substr(0, 500)));

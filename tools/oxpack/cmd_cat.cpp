@@ -2,8 +2,8 @@
 #include <optional>
 
 #include "commands.hpp"
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 
 namespace oxpack::cli {
@@ -60,7 +60,7 @@ Action setup_cat(CLI::App& app) {
         if (!e) throw Failure(Exit::BadInput, o->blob + ": no entry named '" + o->name + "'");
         auto p = unwrap(blob.payload(*e), Exit::BadInput);
         std::span<const unsigned char> piece[] = {{p.data(), p.size()}};
-        core::write_all_fd(1, piece, "standard output");
+        util::write_all_fd(1, piece, "standard output");
         return 0;
     };
 }

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "commands.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 
 namespace oxpack::cli {

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "commands.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 #include "scan_options.hpp"
 

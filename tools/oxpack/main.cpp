@@ -12,7 +12,7 @@
 
 #include "cli_doc.hpp"
 #include "commands.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 #include "runtime_files.hpp"
 

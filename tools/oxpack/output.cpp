@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 namespace oxpack::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace oxpack::core {
+namespace oxpack::util {
 
 struct RunResult {
     int exit_code = -1;  // -1 when killed by a signal
@@ -44,4 +44,4 @@ private:
     int err_ = -1;  // child's stderr (we read)
 };
 
-}  // namespace oxpack::core
+}  // namespace oxpack::util

@@ -1,4 +1,4 @@
-#include "core/process.hpp"
+#include "util/process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -10,11 +10,11 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 extern char** environ;
 
-namespace oxpack::core {
+namespace oxpack::util {
 namespace {
 
 struct Pipe {
@@ -157,4 +157,4 @@ int Child::finish() {
     return code;
 }
 
-}  // namespace oxpack::core
+}  // namespace oxpack::util
