@@ -21,9 +21,6 @@ namespace {
 using format::Kind;
 using format::Space;
 
-int level_of(Kind k) { return k == Kind::Bytecode0 ? 0 : k == Kind::Bytecode1 ? 1 : k == Kind::Bytecode2 ? 2 : -1; }
-Kind kind_of_level(int l) { return l == 0 ? Kind::Bytecode0 : l == 1 ? Kind::Bytecode1 : Kind::Bytecode2; }
-
 }  // namespace
 
 FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& scan, const FreezeOptions& opt,
@@ -48,11 +45,11 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         for (size_t k = i; k < j; ++k) {
             if (!items[k].excluded.empty() || items[k].space != Space::Module) continue;
             if (items[k].kind == Kind::Source) source = k;
-            else if (int l = level_of(items[k].kind); l >= 0) has_level[static_cast<size_t>(l)] = true;
+            else if (int l = format::bytecode_level(items[k].kind); l >= 0) has_level[static_cast<size_t>(l)] = true;
         }
         for (size_t k = i; k < j; ++k) {
             if (!items[k].excluded.empty()) continue;
-            const int l = level_of(items[k].kind);
+            const int l = format::bytecode_level(items[k].kind);
             if (items[k].space != Space::Module) {
                 keep.push_back(k);
             } else if (items[k].kind == Kind::Source) {
@@ -231,7 +228,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         const auto& [src, level] = job_of[k];
         if (compiled[k].ok) {
             format::InputEntry e = base_entry(items[src]);
-            e.kind = kind_of_level(level);
+            e.kind = format::bytecode_kind(level);
             e.data = std::move(compiled[k].pyc);
             entries.push_back(std::move(e));
         } else if (!opt.keep_sources && failed_sources.count(src) && failed_sources.erase(src)) {
