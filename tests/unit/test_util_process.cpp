@@ -1,5 +1,11 @@
-// run_capture and Child: output, exit codes, and failures to start.
+// run_capture, run_in_group and Child: output, exit codes, timeouts, and failures to start.
 #include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "util/error.hpp"
 #include "util/process.hpp"
@@ -43,4 +49,35 @@ TEST_CASE("process: Child talks over pipes") {
     char c;
     CHECK_THROWS_AS(quitter.read_exact(&c, 1), Failure);
     CHECK(quitter.finish() == 0);
+}
+
+TEST_CASE("process: run_in_group writes the output to a file, passes the environment, and bounds the run") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("oxpack-test-group-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string out = (dir / "output").string();
+
+    auto r = util::run_in_group({"sh", "-c", "echo \"$GREETING\"; echo err >&2; read x; echo \"read:$x\"; exit 4"},
+                                {"GREETING=hello", "PATH=/usr/bin:/bin"}, out, 30);
+    CHECK(r.exit_code == 4);
+    CHECK_FALSE(r.timed_out);
+    std::ifstream f(out);
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    CHECK(text == "hello\nerr\nread:\n");  // stdin is empty
+
+    // Past the timeout the whole group is stopped, a child that ignores SIGTERM too.
+    auto t0 = std::chrono::steady_clock::now();
+    auto slow = util::run_in_group({"sh", "-c", "trap '' TERM; sleep 30 & wait; sleep 30"}, {"PATH=/usr/bin:/bin"}, out, 0.2);
+    CHECK(slow.timed_out);
+    CHECK(slow.exit_code == -1);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+
+    try {
+        util::run_in_group({"/no/such/program-oxpack"}, {}, out, 1);
+        FAIL("no exception");
+    } catch (const Failure& f) {
+        CHECK(f.code() == Exit::BadInput);
+        CHECK(std::string(f.what()).find("/no/such/program-oxpack: cannot run:") == 0);
+    }
+    fs::remove_all(dir);
 }
