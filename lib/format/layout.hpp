@@ -25,8 +25,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
-#include <string>
 #include <string_view>
 
 namespace oxpack::format {
@@ -129,12 +127,6 @@ constexpr bool is_bytecode(uint8_t k) { return is_bytecode(static_cast<Kind>(k))
 // Code a module can be loaded from: source, bytecode at any level, an extension.
 constexpr bool is_code(Kind k) { return k == Kind::Source || is_bytecode(k) || k == Kind::Extension; }
 constexpr bool is_code(uint8_t k) { return is_code(static_cast<Kind>(k)); }
-// The optimisation level of a bytecode kind (-1 for any other kind), and back.
-constexpr int bytecode_level(Kind k) {
-    return k == Kind::Bytecode0 ? 0 : k == Kind::Bytecode1 ? 1 : k == Kind::Bytecode2 ? 2 : -1;
-}
-constexpr int bytecode_level(uint8_t k) { return bytecode_level(static_cast<Kind>(k)); }
-constexpr Kind bytecode_kind(int level) { return level <= 0 ? Kind::Bytecode0 : level == 1 ? Kind::Bytecode1 : Kind::Bytecode2; }
 
 enum class Compression : uint8_t {
     None = 0,
@@ -184,14 +176,5 @@ enum class OriginMode : uint8_t {
 std::string_view to_string(Kind kind);
 std::string_view to_string(Space space);
 std::string_view to_string(Compression compression);
-
-// The names above for a stored byte, or "unknown(N)" for a value this reader
-// does not know (oxpack ls/info/extract print them).
-std::string kind_name(uint8_t kind);
-std::string space_name(uint8_t space);
-std::string compression_name(uint8_t compression);
-// The Kind / Space whose to_string() is `name`.
-std::optional<Kind> kind_from_string(std::string_view name);
-std::optional<Space> space_from_string(std::string_view name);
 
 }  // namespace oxpack::format

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "util/error.hpp"
+#include "format/kinds.hpp"
 #include "format/writer.hpp"
 #include "freeze/compiler.hpp"
 #include "freeze/file_reader.hpp"

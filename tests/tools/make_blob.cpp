@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "format/kinds.hpp"
 #include "format/reader.hpp"
 #include "format/writer.hpp"
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "format/kinds.hpp"
 #include "format/reader.hpp"
 
 namespace oxpack::cli {
