@@ -3,7 +3,7 @@
 
 #include "format/kinds.hpp"
 
-TEST_CASE("kinds: names of stored bytes, parsed back; bytecode levels") {
+TEST_CASE("kinds: names of stored bytes, parsed back, and bytecode levels") {
     using namespace oxpack::format;
     CHECK(kind_name(2) == "bytecode");
     CHECK(kind_name(0) == "unknown(0)");

@@ -8,7 +8,7 @@
 
 using namespace oxpack::scan;
 
-TEST_CASE("python_versions: one row per version; outside the table, the nearest row") {
+TEST_CASE("python_versions: one row per version, outside the table the nearest row") {
     CHECK(kOldestMinor == 8);
     CHECK(python_version(8).minor == 8);
     CHECK(python_version(11).minor == 11);

@@ -61,8 +61,8 @@ TEST_CASE("process: run_in_group writes the output to a file, passes the environ
                                 {"GREETING=hello", "PATH=/usr/bin:/bin"}, out, 30);
     CHECK(r.exit_code == 4);
     CHECK_FALSE(r.timed_out);
-    std::ifstream f(out);
-    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::ifstream in(out);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK(text == "hello\nerr\nread:\n");  // stdin is empty
 
     // Past the timeout the whole group is stopped, a child that ignores SIGTERM too.
