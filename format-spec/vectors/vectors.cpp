@@ -524,7 +524,9 @@ std::vector<Vector> all_vectors() {
                          b.begin() + static_cast<long>(entry_at(1)));
         reseal(b);
         add("unsorted.oxr", "`package.oxr` with its first two entry records swapped.",
-            "Opens; lookups may miss; verify fails (entries out of order).", opens_but("", "entries out of order"), b);
+            "Opens; a lookup that meets a swapped record reports the slot and entry disagreeing; verify fails (entries "
+            "out of order).",
+            opens_but("disagree", "entries out of order"), b);
     }
     return v;
 }

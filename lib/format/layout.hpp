@@ -34,7 +34,7 @@ namespace oxpack::format {
 inline constexpr unsigned char kMagic[8] = {0x89, 'O', 'X', 'R', '\r', '\n', 0x1a, '\n'};
 
 inline constexpr uint16_t kVersionMajor = 1;  // readers refuse any other major
-inline constexpr uint16_t kVersionMinor = 1;  // the newest minor this code writes; readers accept any minor
+inline constexpr uint16_t kVersionMinor = 2;  // the newest minor this code writes; readers accept any minor
 
 inline constexpr uint32_t kHeaderSize = 128;
 inline constexpr uint32_t kEntrySize = 64;
@@ -156,6 +156,8 @@ enum class MetaTag : uint16_t {
     Platform = 11,        // utf8: the target's platform tag ("x86_64-linux-gnu")
     Materialize = 12,     // utf8, repeated (1.1): a glob of top-level module names whose files a blob-mode
                           // loader writes to a local directory and reports as their __file__
+    Lazy = 13,            // utf8, repeated (1.2): a glob of full module names whose bodies a loader asked
+                          // for the blob's lazy set runs on first attribute access
 };
 inline constexpr size_t kMetaRecordHeader = 8;
 

@@ -48,6 +48,7 @@ std::vector<unsigned char> encode_meta(const BlobInfo& info) {
         put_record(out, MetaTag::Root, v.data(), v.size());
     }
     for (const auto& m : info.materialize) put_string(out, MetaTag::Materialize, m);
+    for (const auto& m : info.lazy) put_string(out, MetaTag::Lazy, m);
     for (const auto& r : info.unknown) put_string(out, static_cast<MetaTag>(r.tag), r.value);
     return out;
 }
@@ -97,6 +98,7 @@ Result<BlobInfo> decode_meta(const unsigned char* data, size_t size, const std::
                 break;
             }
             case MetaTag::Materialize: info.materialize.push_back(std::move(s)); break;
+            case MetaTag::Lazy: info.lazy.push_back(std::move(s)); break;
             default: info.unknown.push_back({raw_tag, std::move(s)}); break;  // a later version's record
         }
     }

@@ -47,11 +47,15 @@ struct BlobInfo {
     // Globs of top-level module names whose files a loader in blob mode puts
     // on disk (freeze --materialize; format 1.1).
     std::vector<std::string> materialize;
+    // Globs of full module names a loader asked for the blob's lazy set
+    // executes on first attribute access (freeze --lazy-include; format 1.2).
+    std::vector<std::string> lazy;
     std::vector<MetaRecord> unknown;  // written after the known records, in order
 
-    // The format minor version these records need: 1 with a Materialize
-    // record, else 0 (a blob that uses nothing of 1.1 stays a 1.0 blob).
-    uint16_t minor_version() const { return materialize.empty() ? 0 : 1; }
+    // The format minor version these records need: 2 with a Lazy record, 1
+    // with a Materialize record, else 0 (a blob that uses nothing of 1.1 stays
+    // a 1.0 blob).
+    uint16_t minor_version() const { return !lazy.empty() ? 2 : !materialize.empty() ? 1 : 0; }
 };
 
 // Encodes the meta records for `info` (target.pyc_magic and hexversion live in

@@ -177,6 +177,13 @@ Result<Entry> Blob::entry(uint32_t i) const {
 }
 
 Result<Group> Blob::find(Space space, std::string_view key) const {
+    // Every slot and entry the probe touches is checked against the others,
+    // whatever `verify` said at open: a slot must agree with its entry's hash,
+    // an entry's name must hash to the hash it records. So a damaged index
+    // gives Corrupt, never "not here" (which would send the importer to the
+    // next finder, the disk). Checks beyond the hot path's compares run only
+    // where the probe would otherwise move on: on a collision of the hash's
+    // high half, and once per probed slot when the key is absent.
     const Header& h = header_;
     const uint64_t hash = key_hash(space, key);
     const uint32_t mask = h.slot_count - 1;
@@ -184,21 +191,32 @@ Result<Group> Blob::find(Space space, std::string_view key) const {
     const unsigned char* slots = data_ + h.slots_offset;
     const unsigned char* entries = data_ + h.entries_offset;
     const char* strings = reinterpret_cast<const char*>(data_ + h.strings_offset);
-    uint32_t pos = static_cast<uint32_t>(hash) & mask;
-    for (uint32_t probe = 0; probe < h.slot_count; ++probe, pos = (pos + 1) & mask) {
+    const uint32_t start = static_cast<uint32_t>(hash) & mask;
+    uint32_t pos = start;
+    uint32_t probe = 0;
+    for (; probe < h.slot_count; ++probe, pos = (pos + 1) & mask) {
         const unsigned char* s = slots + static_cast<uint64_t>(pos) * kSlotSize;
         uint32_t idx = load_le<uint32_t>(s + slot::kEntryIndex);
-        if (idx == kEmptySlot) return Group{};
+        if (idx == kEmptySlot) break;
         if (load_le<uint32_t>(s + slot::kHashHigh) != high) continue;
         if (idx >= h.entry_count) return corrupt("hash slot " + std::to_string(pos) + " names a missing entry");
         // Hot path: compare without building a full Entry.
         const unsigned char* r = entries + static_cast<uint64_t>(idx) * kEntrySize;
-        if (load_le<uint64_t>(r + ent::kKeyHash) != hash || r[ent::kSpace] != static_cast<uint8_t>(space)) continue;
+        const uint64_t entry_hash = load_le<uint64_t>(r + ent::kKeyHash);
         uint32_t key_off = load_le<uint32_t>(r + ent::kKeyOffset);
         uint32_t key_len = load_le<uint32_t>(r + ent::kKeyLength);
         if (!range_within(key_off, key_len, h.strings_size))
             return corrupt("entry " + std::to_string(idx) + ": name outside the strings section");
-        if (key_len != key.size() || std::memcmp(strings + key_off, key.data(), key_len) != 0) continue;
+        if (entry_hash != hash || r[ent::kSpace] != static_cast<uint8_t>(space) || key_len != key.size() ||
+            std::memcmp(strings + key_off, key.data(), key_len) != 0) {
+            // Another key whose hash shares the high half, or damage.
+            if (static_cast<uint32_t>(entry_hash >> 32) != high ||
+                key_hash(static_cast<Space>(r[ent::kSpace]), std::string_view(strings + key_off, key_len)) !=
+                    entry_hash)
+                return corrupt("hash slot " + std::to_string(pos) + " and entry " + std::to_string(idx) +
+                               " disagree");
+            continue;
+        }
         // The group: following entries that share this key string.
         uint32_t end = idx + 1;
         while (end < h.entry_count) {
@@ -209,6 +227,16 @@ Result<Group> Blob::find(Space space, std::string_view key) const {
             ++end;
         }
         return Group{idx, end - idx};
+    }
+    // Absent: the slots passed over must each agree with their entries (a
+    // damaged high half in the key's own slot would otherwise hide it).
+    for (uint32_t i = 0, p = start; i < probe; ++i, p = (p + 1) & mask) {
+        const unsigned char* s = slots + static_cast<uint64_t>(p) * kSlotSize;
+        uint32_t idx = load_le<uint32_t>(s + slot::kEntryIndex);
+        if (idx >= h.entry_count) return corrupt("hash slot " + std::to_string(p) + " names a missing entry");
+        const unsigned char* r = entries + static_cast<uint64_t>(idx) * kEntrySize;
+        if (static_cast<uint32_t>(load_le<uint64_t>(r + ent::kKeyHash) >> 32) != load_le<uint32_t>(s + slot::kHashHigh))
+            return corrupt("hash slot " + std::to_string(p) + " and entry " + std::to_string(idx) + " disagree");
     }
     return Group{};
 }

@@ -251,6 +251,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     info.origin = opt.origin;
     for (const auto& r : scan.roots) info.roots.push_back({r.path, r.mtime_ns, r.size, r.type});
     info.materialize = opt.materialize;
+    info.lazy = opt.lazy;
     uint64_t raw_total = 0;
     for (const auto& e : entries) raw_total += e.raw ? e.raw->size : e.data.size();
     if (opt.progress) opt.progress->phase(opt.compression == format::Compression::None ? "writing" : "compressing",

@@ -34,6 +34,7 @@ struct FreezeOptions {
     util::Progress* progress = nullptr;
     std::vector<ProfileEvent> profile;  // a start-up profile: its payloads first (payload_order.hpp)
     std::vector<std::string> materialize;  // --materialize: globs of top-level names put on disk in blob mode
+    std::vector<std::string> lazy;         // --lazy-include: globs of module names recorded as the lazy set
 };
 
 struct FreezeStats {

@@ -143,7 +143,7 @@ def test_run_bootstrap_runs_on_its_own(app_blob, tmp_path):
            if n.startswith("oxpack_runtime")][0]
 
     def run(*args):
-        return subprocess.run([sys.executable, "-c", boot, ext, app_blob, "", "warn", "index", "", *args],
+        return subprocess.run([sys.executable, "-c", boot, ext, app_blob, "", "warn", "index", "", "", *args],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
                               env=blobtools.env_with_runtime(), cwd=str(tmp_path))
     r = run("-m", "app.main", "x")
@@ -155,7 +155,7 @@ def test_run_bootstrap_runs_on_its_own(app_blob, tmp_path):
     assert run("script", str(script)).stdout == "True helped\n"
     bad = tmp_path / "bad.oxr"
     bad.write_bytes(b"x" * 200)
-    r = subprocess.run([sys.executable, "-c", boot, ext, str(bad), "", "warn", "index", "", "-c", "pass"],
+    r = subprocess.run([sys.executable, "-c", boot, ext, str(bad), "", "warn", "index", "", "", "-c", "pass"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
     assert r.returncode == 3 and "oxpack run:" in r.stderr and str(bad) in r.stderr
 

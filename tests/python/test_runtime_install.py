@@ -353,3 +353,62 @@ def test_random_damage_never_crashes(tree, tmp_path, verify):
     assert r["other"] == []
     assert r["refused"] + r["import_errors"] + r["clean"] == len(paths)
     assert r["refused"] > 0 and r["import_errors"] > 0
+
+
+def test_header_verify_never_hands_a_damaged_name_to_the_disk(tree, tmp_path):
+    """#10 item 8. verify='header' skips the index checksum at install; a bit
+    flipped anywhere in the index (entries, slots, strings) must still not
+    make an import in original mode fall through to the (different) file on
+    disk: each import gives the blob's module or raises. A lookup checks the
+    slots and entries it meets; an answer that would hand a name the blob
+    holds to another finder checks the index checksum first."""
+    files = {"hp/__init__.py": "VALUE = 'blob'\n"}
+    files.update({"hp/m%d.py" % i: "VALUE = 'blob'\n" for i in range(3)})
+    files["top.py"] = "VALUE = 'blob'\n"
+    blob = tree.files(files).build()
+    for rel in files:  # the disk now differs from the blob
+        tree.write(rel, "VALUE = 'disk'\n")
+    r = run_json("""
+        import json, os, struct, sys, oxpack_runtime
+        blob, src, work = sys.argv[1:4]
+        data = open(blob, 'rb').read()
+        index_end = struct.unpack_from('<Q', data, 80)[0]  # meta_offset: entries, slots and strings before it
+        names = ['top', 'hp'] + ['hp.m%d' % i for i in range(3)]
+        counts = {'refused': 0, 'served': 0, 'raised': 0}
+        leaks = []
+        sys.path.insert(0, src)
+        for bit in range(128 * 8, index_end * 8):
+            damaged = bytearray(data)
+            damaged[bit // 8] ^= 1 << (bit % 8)
+            path = os.path.join(work, 'case-%d.oxr' % bit)
+            with open(path, 'wb') as f:
+                f.write(damaged)
+            try:
+                finder = oxpack_runtime.install(path, verify='header', stale='ignore')
+            except oxpack_runtime.BlobError:
+                counts['refused'] += 1
+                os.unlink(path)
+                continue
+            try:
+                for n in names:
+                    try:
+                        value = __import__(n, fromlist=['VALUE']).VALUE
+                    except Exception:
+                        counts['raised'] += 1
+                        continue
+                    counts['served'] += 1
+                    if value != 'blob':
+                        leaks.append('bit %d: %s from %s' % (bit, n, sys.modules[n].__file__))
+            finally:
+                finder.uninstall()
+                for k in [k for k in sys.modules if k in names]:
+                    del sys.modules[k]
+                os.unlink(path)
+        print(json.dumps({'counts': counts, 'leaks': leaks[:10], 'cases': index_end * 8 - 1024}))
+    """, blob, tree.root, str(tmp_path))
+    assert r["leaks"] == []
+    c = r["counts"]
+    # Many flips hit bytes imports never read (reserved, a bytecode entry's
+    # path): those serve the blob's modules; the rest must raise.
+    assert c["served"] > 0 and c["raised"] + c["refused"] > 0
+    assert c["refused"] + (c["served"] + c["raised"]) // 5 == r["cases"]

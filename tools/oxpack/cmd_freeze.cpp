@@ -1,5 +1,6 @@
 // oxpack freeze: scan a Python environment for a target interpreter and pack
 // it into one blob (written atomically).
+#include <algorithm>
 #include <fnmatch.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -79,6 +80,16 @@ void warn_unmatched_materialize(const std::vector<std::string>& globs, const sca
     }
 }
 
+// Likewise a --lazy-include glob that names no module.
+void warn_unmatched_lazy(const std::vector<std::string>& globs, const scan::ScanResult& r) {
+    for (const auto& g : globs) {
+        bool hit = std::any_of(r.items.begin(), r.items.end(), [&](const auto& it) {
+            return it.space == format::Space::Module && ::fnmatch(g.c_str(), it.key.c_str(), 0) == 0;
+        });
+        if (!hit) spdlog::warn("--lazy-include '{}': matches no module", g);
+    }
+}
+
 }  // namespace
 
 Action setup_freeze(CLI::App& app) {
@@ -91,6 +102,7 @@ Action setup_freeze(CLI::App& app) {
         std::string optimize = "0";
         std::string sources = "keep";
         std::vector<std::string> materialize;
+        std::vector<std::string> lazy_include;
         bool strict = false;
         bool json = false;
         bool no_progress = false;
@@ -112,6 +124,10 @@ Action setup_freeze(CLI::App& app) {
                    "GLOB of top-level module or package names (repeatable) whose files blob mode puts on disk, in "
                    "the private cache, and reports as their __file__: for packages that hand their own files to C "
                    "libraries or other processes (a helper script run by path, a library loaded with ctypes)");
+    app.add_option("--lazy-include", o->lazy_include,
+                   "GLOB of full module names (repeatable; 'sympy*', 'docutils.parsers.*') recorded as the blob's "
+                   "lazy set: a loader asked for it (install(lazy=True), OXPACK_LAZY=1, oxpack run --lazy auto) runs "
+                   "their bodies on first use (format 1.2)");
     add_profile_options(app, o->profile);
     app.add_flag("--json", o->json, "Print a JSON summary on stdout");
     app.add_flag("--no-progress", o->no_progress, "No progress bar even on a terminal");
@@ -132,6 +148,7 @@ Action setup_freeze(CLI::App& app) {
         fo.created = source_date_epoch();
         fo.threads = o->scan.jobs;
         fo.materialize = o->materialize;
+        fo.lazy = o->lazy_include;
         util::Progress progress(!o->json && !o->no_progress && !quiet());
         fo.progress = &progress;
 
@@ -147,6 +164,7 @@ Action setup_freeze(CLI::App& app) {
         spdlog::info("target: {}", py.describe());
         fo.profile = load_profile(o->profile, py);
         warn_unmatched_materialize(o->materialize, r);
+        warn_unmatched_lazy(o->lazy_include, r);
         auto t1 = std::chrono::steady_clock::now();
         freeze::FreezeOutput out = freeze::freeze_scan(py, r, fo, report);
         auto t_write = std::chrono::steady_clock::now();

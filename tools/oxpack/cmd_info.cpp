@@ -78,6 +78,8 @@ Action setup_info(CLI::App& app) {
                        : info.origin == format::OriginMode::Original ? std::string("original")
                        : "unknown(" + std::to_string(static_cast<int>(info.origin)) + ")"},
             {"roots", roots},
+            {"materialize", info.materialize},
+            {"lazy", info.lazy},
             {"entries", all.count},
             {"stored_bytes", all.stored},
             {"raw_bytes", all.raw},
@@ -99,6 +101,8 @@ Action setup_info(CLI::App& app) {
                   << "created:         " << (info.created ? std::to_string(*info.created) : "(not recorded)") << "\n"
                   << "origin mode:     " << j["origin"].get<std::string>() << "\n";
         for (const auto& r : info.roots) std::cout << "root:            " << r.path << "\n";
+        for (const auto& m : info.materialize) std::cout << "materialize:     " << m << "\n";
+        for (const auto& m : info.lazy) std::cout << "lazy:            " << m << "\n";
         std::cout << "entries:         " << all.count << " (" << all.stored << " bytes stored, " << all.raw
                   << " bytes raw)\n";
         for (const auto& [k, v] : by_kind)

@@ -58,7 +58,7 @@ size_t take_interpreter_options(const std::vector<std::string>& rest, std::vecto
 
 Action setup_run(CLI::App& app) {
     struct Opts {
-        std::string blob, python, origin, files, stale = "warn", verify = "index";
+        std::string blob, python, origin, files, lazy, stale = "warn", verify = "index";
     };
     auto o = std::make_shared<Opts>();
     app.add_option("BLOB", o->blob, "The blob to install")->required();
@@ -74,6 +74,9 @@ Action setup_run(CLI::App& app) {
                    "When to check the index checksum: index (every start), once (first start with this file), "
                    "header (never; payloads are checked when read)")
         ->check(CLI::IsMember({"index", "once", "header"}));
+    app.add_option("--lazy", o->lazy,
+                   "Run module bodies on first use: auto (the blob's recorded lazy set, freeze --lazy-include) or "
+                   "comma-separated module-name globs ('sympy*,docutils.*')");
     // Everything from the interpreter options and the program on (-m MODULE,
     // -c CODE, SCRIPT) is python's and the program's.
     app.prefix_command();
@@ -119,11 +122,12 @@ Action setup_run(CLI::App& app) {
         if (o->stale != "warn") ::setenv("OXPACK_STALE", o->stale.c_str(), 1);
         if (o->verify != "index") ::setenv("OXPACK_VERIFY", o->verify.c_str(), 1);
         if (!o->files.empty()) ::setenv("OXPACK_FILES", o->files.c_str(), 1);
+        if (!o->lazy.empty()) ::setenv("OXPACK_LAZY", o->lazy.c_str(), 1);
         std::vector<std::string> argv = {python};
         argv.insert(argv.end(), python_options.begin(), python_options.end());
         const std::string bootstrap(reinterpret_cast<const char*>(kRunBootstrap), kRunBootstrap_size);
         for (const std::string& a : {std::string("-c"), bootstrap, ext, blob_path, o->origin, o->stale, o->verify,
-                                     o->files, mode, target})
+                                     o->files, o->lazy, mode, target})
             argv.push_back(a);
         argv.insert(argv.end(), rest.begin() + static_cast<std::ptrdiff_t>(first_arg), rest.end());
         std::vector<char*> cargv;

@@ -25,6 +25,7 @@ std::span<const Command> commands() {
          "  oxpack freeze --profile 'python3 -m myapp --version' --profile-out app.profile -o app.oxr\n"
          "  oxpack freeze --profile-from app.profile -o app.oxr   # the same layout again, no run\n"
          "  oxpack freeze --origin blob --materialize jedi -o app.oxr  # jedi runs a helper script by its path\n"
+         "  oxpack freeze --lazy-include 'sympy.*' -o app.oxr && oxpack run app.oxr --lazy auto -m myapp\n"
          "  SOURCE_DATE_EPOCH=0 oxpack freeze -o a.oxr && oxpack verify a.oxr",
          setup_freeze},
         {"diff", "Compare two blobs: entries added, removed, changed",

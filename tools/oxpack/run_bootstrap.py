@@ -1,9 +1,10 @@
 # oxpack run's bootstrap: the program `python -c` runs before the user's.
 #
-#     python [interpreter options] -c <this file> EXT BLOB ORIGIN STALE VERIFY FILES MODE TARGET [ARGS...]
+#     python [interpreter options] -c <this file> EXT BLOB ORIGIN STALE VERIFY FILES LAZY MODE TARGET [ARGS...]
 #
 # EXT is the oxpack_runtime extension file to load ('' to import it by name),
-# BLOB the blob, ORIGIN/FILES '' for the blob's default, MODE one of '-m',
+# BLOB the blob, ORIGIN/FILES '' for the blob's default, LAZY '' (none), 'auto'
+# (the blob's recorded set) or comma-separated globs, MODE one of '-m',
 # '-c' or 'script'. It installs the blob, then runs TARGET the way
 # `python -m TARGET`, `python -c TARGET` or `python TARGET` would: sys.argv,
 # sys.path[0] (unless -I / -P keep it out), __main__'s globals. Embedded in
@@ -17,8 +18,8 @@ def _oxpack_run():
     import sys
 
     globals().pop("_oxpack_run", None)
-    ext, blob, origin, stale, verify, files, mode, target = sys.argv[1:9]
-    args = sys.argv[9:]
+    ext, blob, origin, stale, verify, files, lazy, mode, target = sys.argv[1:10]
+    args = sys.argv[10:]
     rt = sys.modules.get("oxpack_runtime")
     if rt is None and ext:
         import importlib.util
@@ -34,7 +35,8 @@ def _oxpack_run():
             sys.stderr.write("oxpack run: no oxpack_runtime for this Python (%s)\n" % sys.executable)
             raise SystemExit(3)
     try:
-        rt.install(blob, origin=origin or None, stale=stale, verify=verify, files=files or None)
+        rt.install(blob, origin=origin or None, stale=stale, verify=verify, files=files or None,
+                   lazy=True if lazy in ("auto", "1", "true") else (lazy or False))
     except rt.BlobError as e:
         sys.stderr.write("oxpack run: %s\n" % e)
         raise SystemExit(3)

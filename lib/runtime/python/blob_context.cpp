@@ -44,6 +44,15 @@ bool blob_intact(State* st, BlobContext& ctx, PyObject* blob_path) {
     return false;
 }
 
+bool index_trusted(State* st, BlobContext& ctx, PyObject* blob_path) {
+    using Check = BlobContext::IndexCheck;
+    if (ctx.index_check == Check::Pending)
+        ctx.index_check = ctx.blob.index_checksum_ok() ? Check::Passed : Check::Failed;
+    if (ctx.index_check == Check::Passed) return true;
+    raise_blob_error(st, ctx.path + ": index checksum mismatch (the blob is damaged)", Py_None, blob_path);
+    return false;
+}
+
 bool BlobContext::stale_root(uint32_t i) const {
     return i < info.roots.size() &&
            std::find(stale_roots.begin(), stale_roots.end(), info.roots[i].path) != stale_roots.end();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "format/reader.hpp"
+#include "runtime/core/lazy_set.hpp"
 #include "runtime/core/path_index.hpp"
 #include "runtime/python/state.hpp"
 
@@ -30,6 +31,7 @@ struct BlobContext {
     std::vector<std::string> stale_roots;  // roots found changed at install (never mounted)
     int optimize = 0;
     uint32_t magic = 0;
+    LazySet lazy;                         // modules whose bodies run on first use (install(lazy=...))
     std::unique_ptr<PathIndex> paths;     // built on first use
     std::vector<std::pair<std::string, uint16_t>> dists;  // metadata dirs, built on first use
     bool dists_built = false;
@@ -47,6 +49,10 @@ struct BlobContext {
     // are counted). intact() compares both on every use.
     unsigned char header_at_install[format::kHeaderSize] = {};
     int guard = -1;
+    // The index checksum: checked at install (verify 'index', or 'once' now
+    // or before), else on the first answer that would send an import away
+    // from a name the blob holds (index_trusted()).
+    enum class IndexCheck { Pending, Passed, Failed } index_check = IndexCheck::Pending;
 
     explicit BlobContext(format::Blob b);
     ~BlobContext();
@@ -73,6 +79,12 @@ struct BlobContext {
 // process (truncated, overwritten) is refused from then on. No system call:
 // a compare of the mapped header with its copy, and the guard's count.
 bool blob_intact(State* st, BlobContext& ctx, PyObject* blob_path);
+
+// True when the index checksum holds (checked now if install did not);
+// else false with BlobError set, naming the blob. For verify='header': an
+// answer built on fields no lookup checks (a path, a flag) is confirmed
+// before the import is handed to another finder (the disk).
+bool index_trusted(State* st, BlobContext& ctx, PyObject* blob_path);
 
 // Raises BlobError(message) with name= and path= (the blob).
 void raise_blob_error(State* st, const std::string& message, PyObject* name, PyObject* path);

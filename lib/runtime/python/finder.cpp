@@ -239,6 +239,17 @@ PyObject* finder_get_origin(PyObject* self, void*) {
 PyObject* finder_get_files(PyObject* self, void*) {
     return PyUnicode_FromString(as_finder(self)->ctx->files == BlobContext::Files::Blob ? "blob" : "disk");
 }
+PyObject* finder_get_lazy(PyObject* self, void*) {
+    const auto& globs = as_finder(self)->ctx->lazy.globs();
+    Ref t(PyTuple_New(static_cast<Py_ssize_t>(globs.size())));
+    if (!t) return nullptr;
+    for (size_t i = 0; i < globs.size(); ++i) {
+        PyObject* s = py::str(globs[i]).release();
+        if (s == nullptr) return nullptr;
+        PyTuple_SET_ITEM(t.get(), static_cast<Py_ssize_t>(i), s);
+    }
+    return t.release();
+}
 PyObject* finder_get_target(PyObject* self, void*) {
     return py::str(as_finder(self)->ctx->info.target.python_version).release();
 }
@@ -252,6 +263,7 @@ PyGetSetDef finder_getset[] = {
     {"origin", finder_get_origin, nullptr, "'original' or 'blob': how __file__ is set", nullptr},
     {"files", finder_get_files, nullptr,
      "'blob' when the frozen roots' files are served from the blob by path, else 'disk'", nullptr},
+    {"lazy", finder_get_lazy, nullptr, "The globs of the modules executed on first use (empty: none)", nullptr},
     {"target", finder_get_target, nullptr, "The Python version the blob was built for", nullptr},
     {"entry_count", finder_get_entry_count, nullptr, "Number of entries in the blob", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr},

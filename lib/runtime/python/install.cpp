@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/core/file_cache.hpp"
+#include "runtime/core/lazy_set.hpp"
 #include "runtime/core/staleness.hpp"
 #include "runtime/core/verified.hpp"
 #include "runtime/python/compat.hpp"
@@ -93,8 +94,41 @@ Py_ssize_t insert_position(State* st, PyObject* meta_path) {
 
 // --- 1. the arguments ----------------------------------------------------------
 
+// lazy: None/False, True, a str of comma-separated globs, or an iterable of globs.
+bool read_lazy(PyObject* arg, InstallOptions& o) {
+    if (arg == Py_None || arg == Py_False) return true;
+    if (arg == Py_True) {
+        o.lazy = InstallOptions::Lazy::Recorded;
+        return true;
+    }
+    auto bad = [arg] {
+        PyErr_Format(PyExc_TypeError, "lazy must be False, True, or module-name globs (a list of str), not %R", arg);
+        return false;
+    };
+    if (PyUnicode_Check(arg)) {
+        std::string_view s;
+        if (!py::utf8(arg, s, "lazy")) return false;
+        o.lazy_globs = split_globs(s);
+    } else {
+        Ref it(PyObject_GetIter(arg));
+        if (!it) {
+            PyErr_Clear();
+            return bad();
+        }
+        while (Ref item{PyIter_Next(it.get())}) {
+            std::string_view s;
+            if (!PyUnicode_Check(item.get())) return bad();
+            if (!py::utf8(item.get(), s, "lazy")) return false;
+            if (!s.empty()) o.lazy_globs.emplace_back(s);
+        }
+        if (PyErr_Occurred()) return false;
+    }
+    o.lazy = o.lazy_globs.empty() ? InstallOptions::Lazy::Off : InstallOptions::Lazy::Globs;
+    return true;
+}
+
 bool read_install_options(PyObject* path_arg, PyObject* origin_arg, PyObject* stale_arg, PyObject* verify_arg,
-                          PyObject* files_arg, InstallOptions& o) {
+                          PyObject* files_arg, PyObject* lazy_arg, InstallOptions& o) {
     std::string raw;
     if (!py::fspath(path_arg, raw)) return false;
     o.path = absolute(raw);
@@ -113,7 +147,8 @@ bool read_install_options(PyObject* path_arg, PyObject* origin_arg, PyObject* st
     static const FilesOption files_values[] = {FilesOption::Blob, FilesOption::Disk};
     return choice(stale_arg, "stale", "'warn', 'error' or 'ignore'", stale_names, stale_values, o.stale) &&
            choice(verify_arg, "verify", "'index', 'once' or 'header'", verify_names, verify_values, o.verify) &&
-           choice(files_arg, "files", "None, 'blob' or 'disk'", files_names, files_values, o.files);
+           choice(files_arg, "files", "None, 'blob' or 'disk'", files_names, files_values, o.files) &&
+           read_lazy(lazy_arg, o);
 }
 
 // --- 2. open and verify --------------------------------------------------------
@@ -224,6 +259,9 @@ std::unique_ptr<BlobContext> open_blob_context(State* st, const InstallOptions& 
     ctx->origin = mode;
     ctx->optimize = st->optimize;
     ctx->magic = st->magic;
+    if (o.verify != Verify::Header) ctx->index_check = BlobContext::IndexCheck::Passed;  // now or before (once)
+    if (o.lazy == InstallOptions::Lazy::Globs) ctx->lazy = LazySet(o.lazy_globs);
+    if (o.lazy == InstallOptions::Lazy::Recorded) ctx->lazy = LazySet(ctx->info.lazy);
     return ctx;
 }
 
@@ -335,10 +373,10 @@ PyObject* already_installed(State* st, const InstallOptions& o, PyObject* meta_p
 }  // namespace
 
 PyObject* install(PyObject* module, PyObject* path_arg, PyObject* origin_arg, PyObject* stale_arg,
-                  PyObject* verify_arg, PyObject* files_arg) {
+                  PyObject* verify_arg, PyObject* files_arg, PyObject* lazy_arg) {
     State* st = state_of(module);
     InstallOptions o;
-    if (!read_install_options(path_arg, origin_arg, stale_arg, verify_arg, files_arg, o)) return nullptr;
+    if (!read_install_options(path_arg, origin_arg, stale_arg, verify_arg, files_arg, lazy_arg, o)) return nullptr;
     Ref path_str = py::str(o.path);
     if (!path_str) return nullptr;
     PyObject* meta_path = PySys_GetObject("meta_path");
@@ -369,8 +407,16 @@ PyObject* activate_from_env(PyObject* module) {
         return v && *v ? Ref(PyUnicode_DecodeFSDefault(v)) : Ref::borrow(Py_None);
     };
     Ref origin = env("OXPACK_ORIGIN"), stale = env("OXPACK_STALE"), verify = env("OXPACK_VERIFY"),
-        files = env("OXPACK_FILES");
-    if (!origin || !stale || !verify || !files) return nullptr;
+        files = env("OXPACK_FILES"), lazy = env("OXPACK_LAZY");
+    if (!origin || !stale || !verify || !files || !lazy) return nullptr;
+    // $OXPACK_LAZY: "1" (or "true", "auto") for the blob's recorded set,
+    // "0" (or "false", empty) for none, else comma-separated globs.
+    if (lazy.get() != Py_None) {
+        std::string_view v;
+        if (!py::utf8(lazy.get(), v, "OXPACK_LAZY")) return nullptr;
+        if (v == "1" || v == "true" || v == "auto") lazy = Ref::borrow(Py_True);
+        else if (v == "0" || v == "false") lazy = Ref::borrow(Py_False);
+    }
     std::string list(blobs);
     size_t start = 0;
     while (start <= list.size()) {
@@ -381,7 +427,7 @@ PyObject* activate_from_env(PyObject* module) {
         if (one.empty()) continue;
         Ref p(PyUnicode_DecodeFSDefault(one.c_str()));
         if (!p) return nullptr;
-        Ref f(install(module, p.get(), origin.get(), stale.get(), verify.get(), files.get()));
+        Ref f(install(module, p.get(), origin.get(), stale.get(), verify.get(), files.get(), lazy.get()));
         if (!f) {
             // A broken blob named in the environment must not stop Python:
             // say why on stderr (it was asked for) and go on without it.

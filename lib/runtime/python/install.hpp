@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/python/objects.hpp"
 
@@ -26,11 +27,15 @@ struct InstallOptions {
     Stale stale = Stale::Warn;
     Verify verify = Verify::Index;
     FilesOption files = FilesOption::Default;  // Default: Blob in blob mode, Disk in original mode
+    // Modules whose bodies run on first attribute access: none (False), the
+    // blob's recorded set (True), or these globs.
+    enum class Lazy { Off, Recorded, Globs } lazy = Lazy::Off;
+    std::vector<std::string> lazy_globs;
 };
 
 // install(path, origin=None, stale='warn', verify='index', files=None) -> Finder.
 PyObject* install(PyObject* module, PyObject* path, PyObject* origin, PyObject* stale, PyObject* verify,
-                  PyObject* files);
+                  PyObject* files, PyObject* lazy);
 
 // activate_from_env() -> [Finder]: the blobs named in $OXPACK_BLOB.
 PyObject* activate_from_env(PyObject* module);

@@ -178,6 +178,26 @@ PyObject* loader_create_module(PyObject* self, PyObject* spec) {
     return m;
 }
 
+// The module body (source or bytecode): now, or on first use when lazy.
+PyObject* exec_body(LoaderObject* l, PyObject* module);
+
+// Lazy execution (install(lazy=...)): 1 when `module`'s body was deferred
+// (support.py's defer() runs it through _exec_deferred on first use), 0 to
+// run it now, -1 with an exception. The modules support.py adjusts once
+// imported always run now (their adjustment must see the body).
+int defer_if_lazy(LoaderObject* l, PyObject* module) {
+    State* st = state_of(l->finder);
+    std::string_view name;
+    if (!py::utf8(l->name, name, "name")) return -1;
+    if (!l->finder->ctx->lazy.contains(name) || name == "__main__" || !PyModule_Check(module)) return 0;
+    int adjusted = PySet_Contains(st->adjusted_names, l->name);
+    if (adjusted != 0) return adjusted < 0 ? -1 : 0;
+    PyObject* sup = support_module(l->finder->module);
+    if (sup == nullptr) return -1;
+    Ref r(PyObject_CallMethod(sup, "defer", "OO", module, reinterpret_cast<PyObject*>(l)));
+    return r ? PyObject_IsTrue(r.get()) : -1;
+}
+
 PyObject* loader_exec_module(PyObject* self, PyObject* module) {
     LoaderObject* l = as_loader(self);
     LOADER_ALIVE(l)
@@ -195,6 +215,25 @@ PyObject* loader_exec_module(PyObject* self, PyObject* module) {
         OXPACK_TIMER_ADD(st, ExtExec, OXPACK_TIMER_ELAPSED(t0));
         return r;
     }
+    if (!l->finder->ctx->lazy.empty()) {
+        int deferred = defer_if_lazy(l, module);
+        if (deferred < 0) return nullptr;
+        if (deferred) return py::none();
+    }
+    return exec_body(l, module);
+}
+
+// support.py's lazy module runs the deferred body through this, under the
+// module's import lock.
+PyObject* loader_exec_deferred(PyObject* self, PyObject* module) {
+    LoaderObject* l = as_loader(self);
+    LOADER_ALIVE(l)
+    return exec_body(l, module);
+}
+
+PyObject* exec_body(LoaderObject* l, PyObject* module) {
+    State* st = state_of(l->finder);
+    const ModuleChoice& c = *l->choice;
 #ifdef OXPACK_PROFILE
     const uint64_t t_start = monotonic_ns();
     auto read_ns = [st] {
@@ -304,6 +343,7 @@ PyObject* loader_load_module(PyObject* self, PyObject* const* args, Py_ssize_t n
 PyMethodDef loader_methods[] = {
     {"create_module", loader_create_module, METH_O, "The extension module, or None for the default module"},
     {"exec_module", loader_exec_module, METH_O, "Run the module's code in the module"},
+    {"_exec_deferred", loader_exec_deferred, METH_O, nullptr},
     {"get_code", FASTCALL(loader_get_code), "get_code(fullname=None): the code object"},
     {"get_source", FASTCALL(loader_get_source), "get_source(fullname=None): source text, or None"},
     {"get_filename", FASTCALL(loader_get_filename), "get_filename(fullname=None): __file__"},

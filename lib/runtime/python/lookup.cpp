@@ -81,7 +81,7 @@ PyObject* make_spec(FinderObject* f, PyObject* name, PyObject* key, PyObject* se
         std::string dir = pd.empty() ? ctx.prefix(where.root) : ctx.module_location(k, where.root, pd);
         int in = path_contains(search_path, dir);
         if (in < 0) return nullptr;
-        if (in == 0) return py::none();
+        if (in == 0) return index_trusted(st, ctx, f->path) ? py::none() : nullptr;
     }
 
     Ref origin = oe ? py::str(ctx.module_location(k, oe->root, oe->path)) : Ref::borrow(Py_None);

@@ -21,10 +21,10 @@ namespace {
 using py::Ref;
 
 PyObject* mod_install(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-    PyObject* a[5] = {nullptr, Py_None, Py_None, Py_None, Py_None};
-    if (!py::parse_args("install", args, nargs, kwnames, {"path", "origin", "stale", "verify", "files"}, 1, a))
+    PyObject* a[6] = {nullptr, Py_None, Py_None, Py_None, Py_None, Py_False};
+    if (!py::parse_args("install", args, nargs, kwnames, {"path", "origin", "stale", "verify", "files", "lazy"}, 1, a))
         return nullptr;
-    return install(module, a[0], a[1], a[2], a[3], a[4]);
+    return install(module, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 PyObject* mod_materialize(PyObject* module, PyObject* what) { return vfs_materialize(module, what); }
@@ -78,7 +78,7 @@ PyObject* mod_phases(PyObject* module, PyObject*) {
 
 PyMethodDef module_methods[] = {
     {"install", heap::fastcall(mod_install), METH_FASTCALL | METH_KEYWORDS,
-     "install(path, origin=None, stale='warn', verify='index', files=None) -> Finder\n\n"
+     "install(path, origin=None, stale='warn', verify='index', files=None, lazy=False) -> Finder\n\n"
      "Serve imports from the blob at `path`. origin: None (the blob's default), 'original' (__file__ is the\n"
      "file's path when frozen) or 'blob' (<blob path>/<relative path>). stale: what to do when the frozen\n"
      "environment changed since the freeze: 'warn', 'error' (raise StaleBlobError) or 'ignore'.\n"
@@ -88,6 +88,8 @@ PyMethodDef module_methods[] = {
      "files: whether file functions (open, os.stat, os.listdir, os.scandir...) serve the blob's files by path:\n"
      "'blob' (paths under the blob path and under the frozen roots: a read-only tree), 'disk' (never), or\n"
      "None (the default: 'blob' in blob mode, 'disk' in original mode).\n"
+     "lazy: modules whose bodies run on first attribute access instead of at import: False (none), True (the\n"
+     "blob's recorded lazy set, freeze --lazy-include), or module-name globs (a list, or one comma-separated str).\n"
      "Raises BlobError for a missing or damaged blob, BlobVersionError for another Python's blob."},
     {"materialize", mod_materialize, METH_O,
      "materialize(path_or_module) -> str\n\n"
@@ -95,8 +97,8 @@ PyMethodDef module_methods[] = {
      "name), written to the private cache once per machine and blob: for C code, other processes and anything\n"
      "else that needs the file on disk."},
     {"activate_from_env", mod_activate_from_env, METH_NOARGS,
-     "Install the blobs named in $OXPACK_BLOB (':'-separated; $OXPACK_ORIGIN, $OXPACK_STALE, $OXPACK_VERIFY and\n"
-     "$OXPACK_FILES apply).\n"
+     "Install the blobs named in $OXPACK_BLOB (':'-separated; $OXPACK_ORIGIN, $OXPACK_STALE, $OXPACK_VERIFY,\n"
+     "$OXPACK_FILES and $OXPACK_LAZY apply; $OXPACK_LAZY: 1 for the recorded set, else comma-separated globs).\n"
      "A blob that cannot be used is reported on stderr and skipped. Returns the finders."},
     {"_excepthook", heap::fastcall(mod_excepthook), METH_FASTCALL,
      "sys.excepthook used in blob mode before Python 3.13 (source lines from the blob)"},

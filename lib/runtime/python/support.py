@@ -1,8 +1,9 @@
 # oxpack_runtime's Python half, compiled from a string inside the extension
 # the first time it is needed (never on the import hot path):
 # importlib.resources readers and Traversables, importlib.metadata
-# distributions, and the adjustments other modules need once imported
-# (pkg_resources' provider, multiprocessing's children, 3.9's files()).
+# distributions, the adjustments other modules need once imported
+# (pkg_resources' provider, multiprocessing's children, 3.9's files()), and
+# lazy execution (install(lazy=...): a module's body run on first use).
 # The finder's private methods (_spec, _read, _dist_dirs, _anchor) do the
 # lookups in C++; blob-mode paths are read through the virtual file layer
 # (vfs.cpp), so a blob path works with open(), os and pathlib like a file's.
@@ -13,6 +14,8 @@ import os as _os
 import posixpath as _pp
 import re as _re
 import sys as _sys
+import _thread
+import _weakref
 
 _SPACE_DISTRIBUTION = 3  # format::Space::Distribution
 
@@ -347,14 +350,14 @@ _CHILD_PROGRAMS = ("from multiprocessing.spawn import", "from multiprocessing.fo
 
 
 def child_prelude(finders):
-    blobs = [(f.path, f.origin, f.files) for f in finders]
+    blobs = [(f.path, f.origin, f.files, list(f.lazy) or False) for f in finders]
     return ("import importlib.util as _u, sys as _s\n"
             "_m = _s.modules.get('oxpack_runtime')\n"
             "if _m is None:\n"
             "    _p = _u.spec_from_file_location('oxpack_runtime', %r)\n"
             "    _m = _u.module_from_spec(_p); _s.modules['oxpack_runtime'] = _m; _p.loader.exec_module(_m)\n"
-            "for _b, _o, _f in %r:\n"
-            "    _m.install(_b, origin=_o, stale='ignore', verify='once', files=_f)\n"
+            "for _b, _o, _f, _l in %r:\n"
+            "    _m.install(_b, origin=_o, stale='ignore', verify='once', files=_f, lazy=_l)\n"
             "del _u, _s, _m\n" % (_runtime.__file__, blobs))
 
 
@@ -397,6 +400,111 @@ def _adjust_resources_common(module):
         return from_package
 
     _wrap(module, "from_package", make)
+
+
+# --- lazy execution ------------------------------------------------------------
+# install(lazy=...): the loader's exec_module hands a module in the lazy set to
+# defer(), which leaves it created, initialised and bound (sys.modules, its
+# parent) but with its body not run, and turns it into a _LazyModule. The
+# first read of an attribute other than the import system's own, or a
+# delete, runs the body (importlib.util.LazyLoader's model), once, under the
+# module's import lock; then the module is a plain module again, at no cost
+# per access. Attributes other code set before that first use (importlib
+# binding a submodule, a test patching) win over the body's, as they would
+# have had the body run first.
+
+_ModuleType = type(_sys)
+_module_getattribute = _ModuleType.__getattribute__  # with PEP 562's module __getattr__
+_bootstrap = _sys.modules["_frozen_importlib"]
+
+# What importlib, the import statement and repr() read from a module being
+# imported or holding submodules: reading them runs nothing.
+_IMPORT_ATTRS = frozenset(("__spec__", "__name__", "__path__", "__loader__", "__package__", "__file__",
+                           "__cached__", "__class__"))
+
+# module -> [loader, thread running its body or None, its dict when deferred]
+_deferred = {}
+
+
+def _raw_dict(module):
+    return _module_getattribute(module, "__dict__")
+
+
+class _LazyModule(_ModuleType):
+    """A module whose body runs on first use (oxpack_runtime, lazy=...)."""
+
+    def __getattribute__(self, attr):
+        if attr not in _IMPORT_ATTRS:
+            _run_deferred(self)
+        return _module_getattribute(self, attr)
+
+    def __delattr__(self, attr):
+        _run_deferred(self)
+        _ModuleType.__delattr__(self, attr)
+
+
+def defer(module, loader):
+    """exec_module's question for a module in the lazy set: True when its
+    body is deferred, False to run it now (a reload runs now)."""
+    spec = _raw_dict(module).get("__spec__")
+    if not getattr(spec, "_initializing", False):  # importlib.reload(): not an import
+        if _deferred.pop(id(module), None) is not None:
+            module.__class__ = _ModuleType
+        return False
+    _deferred[id(module)] = [loader, None, dict(_raw_dict(module)), _weakref.ref(module, _forget_deferred)]
+    module.__class__ = _LazyModule
+    return True
+
+
+def _forget_deferred(ref):
+    for key, job in list(_deferred.items()):
+        if job[3] is ref:
+            del _deferred[key]
+
+
+def _run_deferred(module):
+    job = _deferred.get(id(module))
+    if job is None or job[1] == _thread.get_ident():
+        return  # run already, or running in this thread (a circular use sees the partial module, as eagerly)
+    name = _raw_dict(module).get("__name__")
+    lock = _bootstrap._ModuleLockManager(name)
+    try:
+        lock.__enter__()
+    except _bootstrap._DeadlockError:
+        return  # another thread runs this body and waits for this one: the partial module, as eagerly
+    try:
+        job = _deferred.get(id(module))
+        if job is None:
+            return  # another thread ran it meanwhile
+        loader, _, before, _ = job
+        job[1] = _thread.get_ident()
+        d = _raw_dict(module)
+        written = {k: v for k, v in d.items() if k not in before or before[k] is not v}
+        try:
+            loader._exec_deferred(module)
+        except BaseException:
+            del _deferred[id(module)]
+            module.__class__ = _ModuleType
+            _unbind(module, name)
+            raise
+        d.update(written)
+        del _deferred[id(module)]
+        module.__class__ = _ModuleType
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _unbind(module, name):
+    """After a deferred body failed: gone from sys.modules and from its
+    parent, as a failed eager import leaves it."""
+    if _sys.modules.get(name) is module:
+        del _sys.modules[name]
+    parent, _, child = name.rpartition(".")
+    parent_module = _sys.modules.get(parent) if parent else None
+    if parent_module is not None:
+        pd = _raw_dict(parent_module)
+        if pd.get(child) is module:
+            del pd[child]
 
 
 ADJUSTED = {

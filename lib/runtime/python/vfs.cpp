@@ -309,44 +309,15 @@ void vfs_free(State* st) {
     st->vfs = nullptr;
 }
 
-int vfs_resolve(State* st, PyObject* path_arg, VfsNode& node) {
-    Vfs* vfs = st->vfs;
-    if (vfs == nullptr || vfs->mounts.empty()) return 0;
-    std::string_view path;
-    Ref holder;  // keeps an fspath()/encoded result alive while `path` points into it
-    if (PyUnicode_Check(path_arg)) {
-        Py_ssize_t n = 0;
-        const char* p = PyUnicode_AsUTF8AndSize(path_arg, &n);  // no copy for ASCII str
-        if (p == nullptr) {
-            PyErr_Clear();  // lone surrogates: the file-system encoding decides
-            holder = Ref(PyUnicode_EncodeFSDefault(path_arg));
-            if (!holder) return -1;
-            path = std::string_view(PyBytes_AS_STRING(holder.get()), static_cast<size_t>(PyBytes_GET_SIZE(holder.get())));
-        } else {
-            path = std::string_view(p, static_cast<size_t>(n));
-        }
-    } else if (PyBytes_Check(path_arg)) {
-        path = std::string_view(PyBytes_AS_STRING(path_arg), static_cast<size_t>(PyBytes_GET_SIZE(path_arg)));
-    } else if (PyLong_Check(path_arg) || path_arg == Py_None) {
-        return 0;  // a descriptor, or the working directory
-    } else {
-        holder = Ref(PyOS_FSPath(path_arg));
-        if (!holder) {
-            PyErr_Clear();  // not a path: the original function reports it
-            return 0;
-        }
-        return vfs_resolve(st, holder.get(), node);
-    }
-    auto hit = vfs->mounts.find(path, working_dir);
-    if (!hit) return 0;
-    auto* f = static_cast<FinderObject*>(const_cast<void*>(hit->mount->owner));
-    if (!blob_intact(st, *f->ctx, f->path)) return -1;
+// vfs_resolve() for a path inside mount `hit` of finder `f`'s blob.
+static int resolve_in_blob(State* st, Vfs* vfs, FinderObject* f, const MountHit& hit_ref, VfsNode& node) {
+    const MountHit* hit = &hit_ref;
     const PathIndex* idx = f->ctx->path_index(st);
     if (idx == nullptr) return -1;
     node.finder = f;
     node.root = hit->mount->root;
     node.fallthrough = hit->mount->fallthrough;
-    node.rel = std::move(hit->rel);
+    node.rel = hit->rel;
     if (node.fallthrough) {
         node.where = hit->mount->prefix;
         if (!node.rel.empty()) node.where += "/" + node.rel;
@@ -382,6 +353,48 @@ int vfs_resolve(State* st, PyObject* path_arg, VfsNode& node) {
         }
     }
     return 1;
+}
+
+
+int vfs_resolve(State* st, PyObject* path_arg, VfsNode& node) {
+    Vfs* vfs = st->vfs;
+    if (vfs == nullptr || vfs->mounts.empty()) return 0;
+    std::string_view path;
+    Ref holder;  // keeps an fspath()/encoded result alive while `path` points into it
+    if (PyUnicode_Check(path_arg)) {
+        Py_ssize_t n = 0;
+        const char* p = PyUnicode_AsUTF8AndSize(path_arg, &n);  // no copy for ASCII str
+        if (p == nullptr) {
+            PyErr_Clear();  // lone surrogates: the file-system encoding decides
+            holder = Ref(PyUnicode_EncodeFSDefault(path_arg));
+            if (!holder) return -1;
+            path = std::string_view(PyBytes_AS_STRING(holder.get()), static_cast<size_t>(PyBytes_GET_SIZE(holder.get())));
+        } else {
+            path = std::string_view(p, static_cast<size_t>(n));
+        }
+    } else if (PyBytes_Check(path_arg)) {
+        path = std::string_view(PyBytes_AS_STRING(path_arg), static_cast<size_t>(PyBytes_GET_SIZE(path_arg)));
+    } else if (PyLong_Check(path_arg) || path_arg == Py_None) {
+        return 0;  // a descriptor, or the working directory
+    } else {
+        holder = Ref(PyOS_FSPath(path_arg));
+        if (!holder) {
+            PyErr_Clear();  // not a path: the original function reports it
+            return 0;
+        }
+        return vfs_resolve(st, holder.get(), node);
+    }
+    auto hit = vfs->mounts.find(path, working_dir);
+    if (!hit) return 0;
+    auto* f = static_cast<FinderObject*>(const_cast<void*>(hit->mount->owner));
+    if (!blob_intact(st, *f->ctx, f->path)) return -1;
+    // The answer stands only if the blob stayed intact while it was read: a
+    // page lost to a truncation reads as zeros (building the path index, or
+    // a name compared in it) and would make a file of the blob "missing"
+    // and send the call to the disk. So the check is made again after.
+    const int r = resolve_in_blob(st, vfs, f, *hit, node);
+    if (r >= 0 && !blob_intact(st, *f->ctx, f->path)) return -1;
+    return r;
 }
 
 PyObject* vfs_materialize(PyObject* module, PyObject* what) {

@@ -90,8 +90,11 @@ def make_blobs(work: Path):
 def one_run(kind, old, new, work, env, rng):
     live = work / "app.oxr"
     live.write_bytes(old)
+    # Unbuffered pipes: readline() takes the 'ready' line alone (a buffered
+    # reader could take the report too when a child is fast, and
+    # communicate() would never see it).
     procs = [subprocess.Popen([sys.executable, "-c", CHILD, str(live)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, env=env) for _ in range(PROCESSES)]
+                              bufsize=0, env=env) for _ in range(PROCESSES)]
     for p in procs:
         p.stdout.readline()  # 'ready': installed
     time.sleep(rng.uniform(0.0, 0.6))  # a random moment of the imports (~0.3-0.9 s of them)
@@ -106,13 +109,17 @@ def one_run(kind, old, new, work, env, rng):
         os.replace(tmp, live)
     problems, outcome = [], {"old": 0, "new": 0, "blob_error": 0}
     for p in procs:
-        out, err = p.communicate(timeout=300)
+        out, err = (b.decode(errors="replace") for b in p.communicate(timeout=300))
         if p.returncode != 0:
             sig = -p.returncode if p.returncode < 0 else None
             problems.append(f"{kind}: a process " + (f"died of {signal.Signals(sig).name}" if sig else
                                                       f"exited {p.returncode}") + f": {err.strip()[-300:]}")
             continue
-        seen = json.loads(out.strip().splitlines()[-1])
+        lines = out.strip().splitlines()
+        if not lines:
+            problems.append(f"{kind}: a process exited 0 without its report: {err.strip()[-300:]}")
+            continue
+        seen = json.loads(lines[-1])
         for k in outcome:
             outcome[k] += seen[k]
         if seen["other"]:
