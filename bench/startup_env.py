@@ -140,20 +140,22 @@ def measure(env, variant, workload, wrap=(), python=None, mark=False):
 
 # ------------------------------------------------------------- per cause
 
-CAUSES = [
-    "exec of python and its own libraries (dynamic loader at start)",
-    "interpreter start-up until oxpack is active (getpath, encodings, site up to the hook; for the default importer all of start-up)",
-    "site after the hook (site-packages listing, .pth files)",
-    "module files (the importer: stat, listdir, .py/.pyc, package dirs)",
-    "extension module files (dlopen of the module from its path)",
-    "extension modules from memory (memfd: memory, delayed only by the simulation)",
-    "dynamic loader: shared libraries extension modules need (DT_NEEDED search, ld.so.cache)",
-    "data files under the Python installation (package data, locale catalogs)",
-    "the benchmark's own scripts (child, workload script)",
-    "elsewhere (cwd, /etc, ~/.aws, ssl, /proc, /dev)",
-    "the blob itself (open, fstat of the mapping)",
-    "the runtime's file cache (files materialized for as_file(): certifi's cacert.pem)",
-]
+CAUSES = {
+    "interpreter": "interpreter start-up up to site's oxpack hook (exec, dynamic loader, getpath, encodings, "
+                   "site listing site-packages)",
+    "runtime": "loading oxpack_runtime itself (the hook's import: path search, dlopen)",
+    "blob": "the blob itself (open, fstat)",
+    "modules": "module files: the path finder (stat, listdir, .py/.pyc, package directories)",
+    "extensions": "extension module files (dlopen of the module from its path)",
+    "memfd": "memory files (memfd): extension modules loaded from memory, data files served as sealed memory "
+             "files; delayed only by the simulation",
+    "dt_needed": "dynamic loader: shared libraries extension modules need (DT_NEEDED search, ld.so.cache)",
+    "site": "site after the hook (.pth files, pyvenv.cfg)",
+    "data": "non-module files under the Python installation (package data, gettext catalogs in share/locale)",
+    "cache": "the runtime's file cache (as_file(): certifi's cacert.pem materialized)",
+    "bench": "the benchmark's own scripts (child, workload script)",
+    "elsewhere": "elsewhere: the workload's own I/O outside the installation (~/.aws, /etc/ssl, /proc, /dev, cwd)",
+}
 
 
 def _prefix_of(python):
@@ -166,17 +168,16 @@ def _prefix_of(python):
 
 def classify_trace(text, env, python=None):
     """Counts the filesystem calls of one `strace -f -y` run per cause and
-    per phase (start-up: exec to the import window; window; exit)."""
+    per phase: 'before the hook' (exec until site opens oxpack_runtime.pth:
+    the same under any importer installed from Python), 'start-up' (from
+    there to the workload), 'window' (the workload), 'exit'."""
     prefix, base_prefix, syspath = _prefix_of(python or env.python)
     roots = sorted({p for p in syspath if p and p.startswith("/")}, key=len, reverse=True)
     blob = env.blob
     ext_re = re.compile(r"\.(cpython-[^/]*|abi3)\.so$")
-    phase = "start-up"
-    seen_blob = False
-    seen_ld_done = False
-    counts = {}
-    paths = {}
-    total = {"start-up": 0, "window": 0, "exit": 0}
+    phase = "before the hook"
+    counts, paths = {}, {}
+    total = {"before the hook": 0, "start-up": 0, "window": 0, "exit": 0}
     for line in text.splitlines():
         m = re.match(r"(?:\d+\s+)?(\w+)\((.*)", line)
         if not m:
@@ -190,47 +191,46 @@ def classify_trace(text, env, python=None):
             continue
         p = re.match(r"-?\d+<([^>]*)>", args) or re.match(r'(?:AT_FDCWD(?:<[^>]*>)?, )?"([^"]*)"', args)
         path = p.group(1) if p else ""
-        if name == "execve":
-            cause = CAUSES[0]
+        if phase == "before the hook":
+            cause = "interpreter"
+            if path.endswith("/oxpack_runtime.pth") and name in ("openat", "open"):
+                phase = "start-up"
         elif blob and path == blob:
-            cause = CAUSES[10]
-            seen_blob = True
-        elif path.startswith(("/memfd:", "/proc/self/fd/")) or "memfd:" in path:
-            cause = CAUSES[5]
+            cause = "blob"
+        elif "memfd:" in path or path.startswith("/proc/self/fd/"):
+            cause = "memfd"
         elif "/oxpack/files/" in path:
-            cause = CAUSES[11]
-        elif path in (str(CHILD),) or path.startswith(str(WORKLOADS)):
-            cause = CAUSES[8]
+            cause = "cache"
+        elif path == str(CHILD) or path.startswith(str(WORKLOADS)):
+            cause = "bench"
+        elif "oxpack_runtime" in path:
+            cause = "runtime"
         elif ext_re.search(path) or ("/lib-dynload/" in path and path.endswith(".so")):
-            cause = CAUSES[4]
+            cause = "extensions"
         elif path == "/etc/ld.so.cache" or re.search(r"\.so(\.[0-9.]+)?$", path) or "glibc-hwcaps" in path \
                 or re.search(r"/(tls|haswell|x86_64|avx512_1)(/|$)", path):
-            cause = CAUSES[0] if not seen_ld_done else CAUSES[6]
-        elif phase == "start-up" and not seen_blob:
-            cause = CAUSES[1]
+            cause = "dt_needed"
+        elif path.endswith(".pth") or path.endswith("pyvenv.cfg"):
+            cause = "site"
         elif any(path == r or path.startswith(r + "/") for r in roots) and (
                 path.endswith((".py", ".pyc")) or "__pycache__" in path or os.path.isdir(path)
                 or not os.path.exists(path)):
-            cause = CAUSES[3]
-        elif path.endswith(".pth") or path.endswith("pyvenv.cfg"):
-            cause = CAUSES[2]
+            cause = "modules"
         elif path.startswith((prefix, base_prefix)):
-            cause = CAUSES[7]
+            cause = "data"
         else:
-            cause = CAUSES[9]
-        if name != "execve" and not path.endswith(".so") and path and path != "/etc/ld.so.cache":
-            seen_ld_done = True  # the loader's start-up run ends with the first non-library call
-        if phase == "start-up" and seen_blob and cause == CAUSES[1]:
-            cause = CAUSES[2]
+            cause = "elsewhere"
         key = (phase, cause)
         counts[key] = counts.get(key, 0) + 1
-        pk = (phase, cause, name, re.sub(r"/memfd:[^ >]*", "/memfd:*", path))
-        paths[pk] = paths.get(pk, 0) + 1
         total[phase] += 1
-    return {"by_cause": {"%s | %s" % k: v for k, v in sorted(counts.items())}, "by_phase": total,
-            "total": sum(total.values()),
-            "top_paths": ["%d  %s | %s | %s %s" % (n, k[0], k[1][:40], k[2], k[3])
-                          for k, n in sorted(paths.items(), key=lambda kv: -kv[1])[:60]]}
+        pk = (phase, cause, name, re.sub(r"memfd:[^ >]*", "memfd:*", path))
+        paths[pk] = paths.get(pk, 0) + 1
+    by_cause = {}
+    for (ph, c), n in counts.items():
+        by_cause.setdefault(c, {})[ph] = n
+    return {"by_cause": by_cause, "by_phase": total, "total": sum(total.values()),
+            "top_paths": ["%d  %s | %s | %s %s" % (n, k[0], k[1], k[2], k[3])
+                          for k, n in sorted(paths.items(), key=lambda kv: -kv[1])[:80]]}
 
 
 def trace_calls(env, variant, workload, python=None):
