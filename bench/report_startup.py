@@ -92,7 +92,7 @@ def cause_table(wr):
 
 def slow_section(r, goals, whys):
     md = ["## Slow storage, per process (#13 item 1)\n",
-          "`bench/run slow_storage` (bench/slow_storage.py): every filesystem system call (`%file`, read, pread64, "
+          "`bench/run slow_storage` (bench/slow_storage.py): every filesystem system call (`%%file`, read, pread64, "
           "getdents64, fstat, lseek) delayed by strace fault injection (`delay_enter`), the whole process under the "
           "tracer from `python` start to exit. The environment is a venv of python3 with its system site-packages "
           "and oxpack's `.pth` hook (`oxpack hook install`): `default` runs it without `$OXPACK_BLOB`; the oxpack "
@@ -132,11 +132,32 @@ def slow_section(r, goals, whys):
                     else:
                         bound = cd["by_phase"]["window"] / max(1, c["by_phase"]["window"])
                         n_d, n_o = cd["by_phase"]["window"], c["by_phase"]["window"]
+                    model = ""
+                    hi = wr["delays"].get("5000")
+                    if hi:
+                        # Fit T(d) = fixed + calls_eff × d through the 1 ms and 5 ms medians.
+                        def fit(v):
+                            t1, t5 = at[v][key]["median"], hi[v][key]["median"]
+                            slope = (t5 - t1) / 4e-3
+                            return t1 - slope * 1e-3, slope
+                        fd, sd = fit("default")
+                        fo, so = fit(best)
+                        nocalls = at["default"][key]["median"] / fo
+                        model = (" Through the 1 ms and 5 ms medians, time = fixed + n × delay fits with n = %.0f "
+                                 "(default) and %.0f (%s) — the counted calls, give or take the timer's overshoot "
+                                 "— and a fixed part of %.0f ms and %.0f ms: the processes' CPU time on this loaded "
+                                 "machine plus the tracer's own cost per call. oxpack's %d calls cost it %.0f ms at "
+                                 "1 ms, its fixed part %.0f ms: with no filesystem call left at all the ratio would "
+                                 "be %.0f / %.0f = %.1f×.%s" % (
+                                     sd, so, best, fd * 1e3, fo * 1e3, n_o, so * 1e-3 * 1e3, fo * 1e3,
+                                     at["default"][key]["median"] * 1e3, fo * 1e3, nocalls,
+                                     " So at 1 ms per call the default importer's own calls are too few to reach "
+                                     "10× over oxpack's fixed cost; the goal is within reach at 5 ms (above)."
+                                     if nocalls < GOALS["slow_1ms"] else
+                                     " Removing the removable causes below gets close to it."))
                     whys.append("**Slow storage at 1 ms, %s, %s:** %.1f× against %.0f×. With every call delayed the "
-                                "ratio cannot pass the ratio of filesystem calls, %d / %d = %.1f× (and the CPU time "
-                                "both pay dilutes it further); the calls oxpack still makes are listed per cause "
-                                "below, with what each one costs the ratio." % (w, kind, ratio, GOALS["slow_1ms"],
-                                                                                n_d, n_o, bound))
+                                "ratio cannot pass the ratio of filesystem calls, %d / %d = %.1f×.%s"
+                                % (w, kind, ratio, GOALS["slow_1ms"], n_d, n_o, bound, model))
         md += cause_table(wr)
     return md
 
@@ -161,6 +182,8 @@ def fuse_section(r, goals, whys):
             md.append("| %s | %s | %s | %.1f× | %.0f |" % (n, v, _span(s["all_s"], 1, 2), base / s["all_s"]["median"],
                                                            s["requests"]["median"]))
     md.append("")
+    fuse_svg(r, Path(__file__).resolve().parents[1] / "docs" / "benchmarks-fuse.svg")
+    md.append("![the curve](benchmarks-fuse.svg)\n")
     top = str(max(int(n) for n in r["results"]))
     by = r["results"][top]
     best = min((v for v in by if v != "default"), key=lambda v: by[v]["all_s"]["median"])
@@ -199,6 +222,71 @@ def cold_section(r, goals, whys):
     return md
 
 
+def sidebyside_section(r, goals, whys):
+    md = ["## Side by side with the tools users pick instead (#13 item 4)\n",
+          "`bench/run sidebyside` (bench/sidebyside.py): bench/sidebyside/sbs_app.py, a click command importing "
+          "boto3, jinja2, pydantic, docutils and sympy that renders a template and prints one line, packaged from "
+          "the same pinned PyPI packages by PEX (zipapp; `--venv`), shiv, PyInstaller (onedir; `--onefile`) and "
+          "oxpack (`oxpack run --python python3 app.oxr -I -S -m sbs_app`, a stored blob of the stdlib, "
+          "lib-dynload and the packages, both origins), and run by the plain interpreter over the machine's "
+          "site-packages. Whole process, seconds. *First run*: PEX's and shiv's root emptied before it (they "
+          "unpack and compile there); PyInstaller onefile unpacks into a temporary directory on every run. *Cold*: "
+          "the page cache of the artefacts, their unpacked trees, the stdlib and site-packages evicted before each "
+          "run. *Slow 1 ms*: every filesystem call delayed 1 ms (strace), later-run state. Load average %s.\n"
+          % " ".join(r["load"]),
+          "| packaging | first run | later runs (warm) | cold | slow 1 ms | size, MB | same output |\n"
+          "| --- | --- | --- | --- | --- | --- | --- |"]
+    f = lambda st: _span(st, 1, 2) if st else "–"
+    for n, x in r["results"].items():
+        md.append("| %s | %s | %s | %s | %s | %.1f | %s |" % (n, f(x["first_s"]), f(x["warm_s"]), f(x["cold_s"]),
+                                                              f(x["slow_1ms_s"]), x["size_bytes"] / 1e6,
+                                                              "yes" if x["identical_output"] else "**no**"))
+    md.append("\nThe oxpack blob is stored (no compression) and carries the whole stdlib; the same blob with "
+              "`--compress zstd:3` is %.1f MB. Output of every packaging: `%s`.\n"
+              % (r["app_oxr_zstd_bytes"] / 1e6, r["results"][next(iter(r["results"]))]["output"]))
+    ox = [n for n in r["results"] if n.startswith("oxpack")]
+    others = [n for n in r["results"] if not n.startswith("oxpack") and not n.startswith("python")]
+    for col, key in (("first run", "first_s"), ("warm", "warm_s"), ("cold", "cold_s"), ("slow 1 ms", "slow_1ms_s"),
+                     ("size", "size_bytes")):
+        val = (lambda n: r["results"][n][key]) if key == "size_bytes" else \
+            (lambda n: r["results"][n][key]["median"] if r["results"][n][key] else float("inf"))
+        best_ox = min(ox, key=val)
+        best_other = min(others, key=val)
+        ok = val(best_ox) <= val(best_other)
+        unit = (lambda v: "%.1f MB" % (v / 1e6)) if key == "size_bytes" else (lambda v: "%.2f s" % v)
+        goals.append(("side by side, %s: oxpack fastest (%s)" % (col, best_ox), "fastest", "%s vs %s %s" % (
+            unit(val(best_ox)), best_other, unit(val(best_other))), ok))
+    return md
+
+
+def fuse_svg(r, path):
+    """The curve: time until all finished against processes, per variant."""
+    ns = sorted(int(n) for n in r["results"])
+    vs = list(r["results"][str(ns[0])])
+    tmax = max(r["results"][str(n)][v]["all_s"]["median"] for n in ns for v in vs)
+    w, h, l, b = 520, 300, 60, 40
+    x = lambda n: l + (ns.index(n)) / max(1, len(ns) - 1) * (w - l - 20)
+    y = lambda t: h - b - t / tmax * (h - b - 30)
+    colors = ["#7570b3", "#d95f02", "#1b9e77", "#e7298a"]
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
+           'font-size="11">' % (w, h),
+           '<text x="10" y="16" font-size="13">Shared FUSE filesystem, %d µs per request, one server thread: '
+           'seconds until all finished</text>' % r["latency_us"],
+           '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (l, h - b, w - 10, h - b),
+           '<line x1="%d" y1="30" x2="%d" y2="%d" stroke="black"/>' % (l, l, h - b)]
+    for n in ns:
+        out.append('<text x="%.0f" y="%d" text-anchor="middle">%d procs</text>' % (x(n), h - b + 16, n))
+    for k in range(5):
+        t = tmax * k / 4
+        out.append('<text x="%d" y="%.0f" text-anchor="end">%.0f s</text>' % (l - 4, y(t) + 4, t))
+    for i, v in enumerate(vs):
+        pts = " ".join("%.1f,%.1f" % (x(n), y(r["results"][str(n)][v]["all_s"]["median"])) for n in ns)
+        out.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>' % (pts, colors[i % 4]))
+        out.append('<text x="%d" y="%d" fill="%s">%s</text>' % (l + 10, 40 + 14 * i, colors[i % 4], v))
+    out.append("</svg>")
+    Path(path).write_text("\n".join(out) + "\n")
+
+
 def install_section(r, goals, whys):
     md = ["## install() cost (#13 item 5: measured only)\n",
           "`bench/run install_cost` (bench/install_cost.py): `oxpack_runtime.install()` of the venv's whole blob "
@@ -223,7 +311,7 @@ def sections(results):
     where a goal is missed, then one section per result file present."""
     goals, whys, body = [], [], []
     for name, fn in (("slow_storage", slow_section), ("fuse_shared", fuse_section), ("cold_start", cold_section),
-                     ("install_cost", install_section)):
+                     ("sidebyside", sidebyside_section), ("install_cost", install_section)):
         r = _load(results, name)
         if r:
             body += fn(r, goals, whys)
