@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -96,6 +97,7 @@ def start_all(env, variant, workload, n):
     one's wall time."""
     cmd = se.child_cmd(env, workload)
     e = env.environ(variant, workload)
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=e,
                               cwd=tempfile.gettempdir()) for _ in range(n)]
@@ -106,7 +108,9 @@ def start_all(env, variant, workload, n):
         if p.returncode != 0:
             raise RuntimeError("%s/%s failed (%d): %s" % (variant, workload, p.returncode, err[-3000:]))
         outs.append(se.parse_child(out))
-    return max(walls), walls, outs
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    return max(walls), walls, outs, cpu
 
 
 def main():
@@ -132,22 +136,24 @@ def main():
     res = {"latency_us": a.latency_us, "workload": a.workload, "rounds": a.rounds, "procs": procs,
            "load": open("/proc/loadavg").read().split()[:3], "results": {}}
     for n in procs:
-        samples = {v: {"all_s": [], "each_s": [], "requests": []} for v in variants}
+        samples = {v: {"all_s": [], "each_s": [], "requests": [], "cpu_s": []} for v in variants}
         for i in range(a.rounds):
             order = variants[:]
             random.Random(n * 100 + i).shuffle(order)
             for v in order:
                 m = Mount(a.latency_us)
                 with m:
-                    total, walls, outs = start_all(env, v, a.workload, n)
+                    total, walls, outs, cpu = start_all(env, v, a.workload, n)
                 samples[v]["all_s"].append(total)
                 samples[v]["each_s"].extend(walls)
                 samples[v]["requests"].append(m.requests)
+                samples[v]["cpu_s"].append(cpu)
             se.log("fuse: %d procs, round %d/%d: %s" % (n, i + 1, a.rounds, ", ".join(
                 "%s %.2f s (%d requests)" % (v, samples[v]["all_s"][-1], samples[v]["requests"][-1])
                 for v in variants)))
         res["results"][str(n)] = {v: {"all_s": se.stats(s["all_s"]), "each_s": se.stats(s["each_s"]),
-                                      "requests": se.stats(s["requests"])} for v, s in samples.items()}
+                                      "requests": se.stats(s["requests"]), "cpu_s": se.stats(s["cpu_s"])}
+                                  for v, s in samples.items()}
     res["load_after"] = open("/proc/loadavg").read().split()[:3]
     a.json.parent.mkdir(parents=True, exist_ok=True)
     a.json.write_text(json.dumps(res, indent=2))

@@ -174,13 +174,15 @@ def fuse_section(r, goals, whys):
           "read through it (mmap page faults become FUSE reads). %d rounds, variants interleaved; load average "
           "%s at the start, %s at the end.\n" % (r["latency_us"], r["workload"], r["rounds"], " ".join(r["load"]),
                                                  " ".join(r.get("load_after", [])))]
-    md.append("| processes | variant | all finished, s: median (min–max) | speed-up | FUSE requests (median) |\n"
-              "| --- | --- | --- | --- | --- |")
+    md.append("| processes | variant | all finished, s: median (min–max) | speed-up | FUSE requests (median) | "
+              "requests × latency, s | CPU time of all processes, s |\n| --- | --- | --- | --- | --- | --- | --- |")
     for n, by in r["results"].items():
         base = by["default"]["all_s"]["median"]
         for v, s in by.items():
-            md.append("| %s | %s | %s | %.1f× | %.0f |" % (n, v, _span(s["all_s"], 1, 2), base / s["all_s"]["median"],
-                                                           s["requests"]["median"]))
+            md.append("| %s | %s | %s | %.1f× | %.0f | %.1f | %s |" % (
+                n, v, _span(s["all_s"], 1, 2), base / s["all_s"]["median"], s["requests"]["median"],
+                s["requests"]["median"] * r["latency_us"] / 1e6,
+                "%.1f" % s["cpu_s"]["median"] if "cpu_s" in s else "–"))
     md.append("")
     fuse_svg(r, Path(__file__).resolve().parents[1] / "docs" / "benchmarks-fuse.svg")
     md.append("![the curve](benchmarks-fuse.svg)\n")
