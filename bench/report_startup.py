@@ -198,11 +198,12 @@ def fuse_section(r, goals, whys):
         serv_o = by[best]["requests"]["median"] * lat
         whys.append("**Shared filesystem, %s processes:** %.1f× against %.0f×. The default importer's time is its "
                     "requests in the server's one queue (%.0f requests × %d µs = %.0f s of latency alone); oxpack's "
-                    "%.0f requests are %.1f s of it, so its time is mostly the %s processes' own CPU time on this "
-                    "2-core machine (shared with other builds): the ratio is bounded by the server time of the "
+                    "%.0f requests are %.1f s of it, against %.0f s until all finished: its time is mostly the %s "
+                    "processes' own CPU time (about a second each: the warm import window of this workload is 0.66 s above) on this "
+                    "2-core machine, shared with other builds: the ratio is bounded by the server time of the "
                     "default importer over the CPU time of %s processes divided by 2 cores, not by oxpack's requests."
                     % (top, ratio, GOALS["fuse_32"], by["default"]["requests"]["median"], r["latency_us"], serv_d,
-                       by[best]["requests"]["median"], serv_o, top, top))
+                       by[best]["requests"]["median"], serv_o, by[best]["all_s"]["median"], top, top))
     return md
 
 
@@ -301,6 +302,13 @@ def install_section(r, goals, whys):
     ms = r["install_s"]["index"]["median"] * 1000
     goals.append(("install() with the default verify, %d entries (#13 item 5)" % r["entries"],
                   "≤ %.1f ms" % GOALS["install_ms"], "%.3f ms" % ms, ms <= GOALS["install_ms"]))
+    if ms > GOALS["install_ms"]:
+        once = r["install_s"]["once"]["median"] * 1000
+        whys.append("**install() with the default verify:** %.3f ms against %.1f ms on %d entries: `verify='index'` "
+                    "hashes the whole index region on every install (it grows with the entries: more than "
+                    "ten megabytes here). `verify='once'` takes %.3f ms after the first start. Making the default "
+                    "meet the goal (verify each index region lazily on first use, or `once` as the default) is "
+                    "runtime work; this branch only measures it." % (ms, GOALS["install_ms"], r["entries"], once))
     return md
 
 
@@ -323,6 +331,13 @@ def sections(results):
           "Commands: `bench/run startup` runs all four below in this order (about %s); each alone: "
           "`bench/run slow_storage`, `bench/run fuse`, `bench/run cold_start`, `bench/run install_cost` "
           "(results in build/bench/*.json; `bench/run report_startup` rewrites this block alone).\n" % "an hour",
+          "Measured %s on this 2-core VM while two other engineers built C++ on it (load averages are given per "
+          "section: 8 to 30, so CPU-bound figures are slowed several times over and every figure is a ratio of "
+          "variants measured side by side, interleaved).\n" % ", ".join(sorted({
+              __import__("time").strftime("%Y-%m-%d", __import__("time").gmtime((Path(results) / (n + ".json"))
+                                                                            .stat().st_mtime))
+              for n in ("slow_storage", "fuse_shared", "cold_start", "sidebyside", "install_cost")
+              if (Path(results) / (n + ".json")).exists()})),
           "| goal | target | measured | met |\n| --- | --- | --- | --- |"]
     md += ["| %s | %s | %s | %s |" % (g, t, m, "yes" if ok else "**no**") for g, t, m, ok in goals]
     md.append("")
