@@ -41,34 +41,23 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-BUILD = os.environ.get("OXPACK_BUILD_DIR") or os.path.join(REPO, "build")
-WORKLOADS = os.environ.get("OXPACK_WORKLOADS", "/work/shared/workloads")
+import benchfn
+from benchfn import BUILD, HERE, WORKLOADS
 
-# Both child scripts run the workload the same way: a script, or a file of
-# module names imported one by one.
-RUN_WORKLOAD = r"""if workload.endswith('.py'):
-    exec(compile(open(workload).read(), workload, 'exec'), {'__name__': '__bench__'})
-else:
-    for n in open(workload).read().split():
-        if n in ('antigravity', 'this'):
-            continue
-        try:
-            __import__(n)
-        except Exception:
-            pass
-"""
+# Both child scripts load the children's shared harness (bench_child.py:
+# the runtime, the workload: a script, or a file of module names imported
+# one by one) before their clock starts.
+BENCH_CHILD = """sys.path.insert(0, %r)
+import bench_child as bench
+del sys.path[0], sys.modules['bench_child']
+""" % HERE
 
 CHILD = r"""
 import sys, time
 mode, ext, blob, workload, table = sys.argv[1:6]
-execs = {}
+{BENCH_CHILD}execs = {}
 if mode == 'blob':
-    import importlib.machinery as m
-    loader = m.ExtensionFileLoader('oxpack_runtime', ext)
-    rt = loader.create_module(m.ModuleSpec('oxpack_runtime', loader, origin=ext)); loader.exec_module(rt)
-    sys.modules['oxpack_runtime'] = rt
+    rt = bench.load_runtime(ext)
     rt.install(blob, stale='ignore')
 elif mode == 'dict':
     import marshal, pickle, importlib.machinery as machinery
@@ -106,7 +95,8 @@ elif mode == 'dict':
 import warnings
 warnings.simplefilter('ignore')
 before = set(sys.modules)
-{RUN_WORKLOAD}kinds = {}
+bench.run_workload(workload)
+kinds = {}
 for n, mod in list(sys.modules.items()):
     if n in before:
         continue
@@ -126,7 +116,8 @@ RECORD = r"""
 import sys, pickle, warnings
 warnings.simplefilter('ignore')
 workload, out = sys.argv[1:3]
-{RUN_WORKLOAD}table = {}
+{BENCH_CHILD}bench.run_workload(workload)
+table = {}
 for n, mod in list(sys.modules.items()):
     spec = getattr(mod, '__spec__', None)
     if spec is None or not spec.origin or not spec.origin.endswith('.py') or not spec.cached:
@@ -139,7 +130,7 @@ for n, mod in list(sys.modules.items()):
 with open(out, 'wb') as f:
     pickle.dump(table, f)
 """
-CHILD, RECORD = (text.replace("{RUN_WORKLOAD}", RUN_WORKLOAD) for text in (CHILD, RECORD))
+CHILD, RECORD = (text.replace("{BENCH_CHILD}", BENCH_CHILD) for text in (CHILD, RECORD))
 
 LINE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|( *)(\S+)")
 
@@ -149,12 +140,9 @@ def run(python, mode, ext, blob, workload, table):
     (dict mode) the limit: each module's marshal.loads + exec less the
     cumulative import time of the modules its body imported (its children
     in the -X importtime tree)."""
-    r = subprocess.run([python, "-I", "-X", "importtime", "-c", CHILD, mode, ext, blob, workload, table],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                       cwd=tempfile.gettempdir())
-    if r.returncode != 0:
-        sys.exit("%s run failed: %s" % (mode, r.stderr[-2000:]))
-    out = json.loads(r.stdout.strip().splitlines()[-1])
+    r = benchfn.run_child([python, "-I", "-X", "importtime", "-c", CHILD, mode, ext, blob, workload, table],
+                          "%s run" % mode, cwd=tempfile.gettempdir())
+    out = r.out
     sums = {"py": [0, 0], "ext": [0, 0], "other": [0, 0]}
     pending = {}  # depth -> cumulative us of the completed imports at that depth not yet claimed by a parent
     limit = 0
@@ -189,13 +177,7 @@ def main():
     python, tag = json.loads(subprocess.run(
         [args.python, "-c", "import sys, json; print(json.dumps([sys.executable, sys.implementation.cache_tag]))"],
         stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout)
-
-    def runtime_in(d):
-        so = sorted(f for f in os.listdir(d) if f.startswith("oxpack_runtime") and f.endswith(".so"))
-        if not so:
-            sys.exit("no oxpack_runtime extension in " + d)
-        return os.path.join(d, so[0])
-
+    runtime_in = benchfn.runtime_in
     exts = {"blob": runtime_in(os.path.join(BUILD, "python", tag))}
     for spec in args.runtime:
         label, _, d = spec.partition("=")

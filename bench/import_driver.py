@@ -8,23 +8,19 @@ mode) the summed in-process marshal.loads + exec time.
 
 Kept compatible with every Python from 3.8 on.
 """
+import os
 import sys
 import time
 
 cfg = eval(sys.argv[1], {"__builtins__": {}})
 mode = cfg["mode"]
 
+# bench_child.py, beside this file (-I leaves it off sys.path); dropped from
+# sys.modules so that the module counts are the workload's.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_child as bench  # noqa: E402
 
-def load_limit_module():
-    """bench/limit_loader.py, beside this file (-I leaves it off sys.path)."""
-    import os
-
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import limit_loader
-
-    del sys.path[0]
-    return limit_loader
-
+del sys.path[0], sys.modules["bench_child"]
 
 limit_state = None
 t_setup = time.perf_counter()
@@ -51,19 +47,14 @@ elif mode == "oxidized":
         finder.index_bytes(f.read())
     sys.meta_path.insert(0, finder)
 elif mode == "limit":
-    limit_state = load_limit_module().install(cfg["table"])
+    limit_state = bench.limit_loader().install(cfg["table"])
 else:
     raise SystemExit("unknown mode " + mode)
 setup_s = time.perf_counter() - t_setup
 
 mark = cfg.get("mark")
 if mark:
-    import os
-
-    try:
-        os.stat(mark + "-start")  # a marker the strace reader looks for
-    except OSError:
-        pass
+    bench.mark(mark, "start")  # a marker the strace reader looks for
 before = len(sys.modules)
 t0 = time.perf_counter()
 if cfg["workload"] == "stdlib":
@@ -79,10 +70,7 @@ else:
 import_s = time.perf_counter() - t0
 after = len(sys.modules)
 if mark:
-    try:
-        os.stat(mark + "-end")
-    except OSError:
-        pass
+    bench.mark(mark, "end")
 
 import resource
 
@@ -112,5 +100,5 @@ if limit_state is not None:
     out["outside_loads_s"] = import_s - limit_state["outermost"]
 if cfg.get("record"):
     # Record every module's code and location for the limit run.
-    out["recorded"] = load_limit_module().record(cfg["record"])
+    out["recorded"] = bench.limit_loader().record(cfg["record"])
 sys.stdout.write(__import__("json").dumps(out) + "\n")

@@ -68,10 +68,9 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-BUILD = os.environ.get("OXPACK_BUILD_DIR") or os.path.join(REPO, "build")
-WORKLOADS = os.environ.get("OXPACK_WORKLOADS", "/work/shared/workloads")
+import benchfn
+from benchfn import BUILD, HERE, WORKLOADS, runtime_in, stats
+
 FILE_CALLS = {"openat", "open", "newfstatat", "fstatat64", "stat", "lstat", "statx", "access", "faccessat",
               "faccessat2", "getdents64", "readlink", "readlinkat", "getcwd"}
 MARK = "/oxpack-import-ratio-mark"
@@ -80,13 +79,12 @@ VERIFY = None  # install(verify=...) for blob modes (--verify)
 CHILD = r"""
 import sys, time
 mode, ext, blob, workload, table = sys.argv[1:6]
+sys.path.insert(0, HERE)  # bench_child.py: the children's shared harness (bench_child.py says why dropped)
+import bench_child as bench
+del sys.path[0], sys.modules['bench_child']
 rt = None
 if mode not in ('fs', 'limit', 'record'):
-    import importlib.machinery as m
-    loader = m.ExtensionFileLoader('oxpack_runtime', ext)
-    spec = m.ModuleSpec('oxpack_runtime', loader, origin=ext)
-    rt = loader.create_module(spec); loader.exec_module(rt)
-    sys.modules['oxpack_runtime'] = rt
+    rt = bench.load_runtime(ext)
     import os
     verify = os.environ.get('OXPACK_BENCH_VERIFY')
     rt.install(blob, stale='ignore', **({'verify': verify} if verify else {}))
@@ -94,31 +92,16 @@ import warnings
 warnings.simplefilter('ignore')
 
 def run_workload():
-    if workload.endswith('.py'):
-        exec(compile(open(workload).read(), workload, 'exec'), {'__name__': '__bench__'})
-    else:
-        for name in open(workload).read().split():
-            if name in ('antigravity', 'this'):
-                continue
-            try:
-                __import__(name)
-            except Exception:
-                pass
+    bench.run_workload(workload)
 
 def mark(what):
-    try:
-        import os
-        os.stat('%s-%s' % (MARK, what))
-    except OSError:
-        pass
+    bench.mark(MARK, what)
 
 out = {}
 if mode in ('limit', 'record'):
     # bench/limit_loader.py: the limit's definition, shared with
     # bench/import_driver.py (imported before the measurement).
-    sys.path.insert(0, HERE)
-    import limit_loader
-    del sys.path[0]
+    limit_loader = bench.limit_loader()
 if mode == 'limit':
     totals = limit_loader.install(table)
     c0 = time.process_time()
@@ -187,28 +170,15 @@ def freeze(python, out, compress):
     return out
 
 
-def runtime_in(directory):
-    directory = os.path.abspath(directory)
-    names = [n for n in os.listdir(directory) if n.startswith("oxpack_runtime") and n.endswith(".so")]
-    if not names:
-        sys.exit("no oxpack_runtime*.so in " + directory)
-    return os.path.join(directory, names[0])
-
-
 def child(python, mode, ext, blob, workload, table="", wrap=()):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "OXPACK_"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     if VERIFY:
         env["OXPACK_BENCH_VERIFY"] = VERIFY
-    t0 = time.perf_counter()
-    r = subprocess.run([*wrap, python, "-c", CHILD, mode, ext, blob, workload, table], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, universal_newlines=True, env=env, cwd=tempfile.gettempdir())
-    wall = time.perf_counter() - t0
-    if r.returncode != 0:
-        sys.exit("%s/%s failed:\n%s" % (mode, workload, r.stderr[-3000:]))
-    out = eval(r.stdout.strip().splitlines()[-1], {"__builtins__": {}})
-    out["wall_s"] = wall
-    return out
+    run = benchfn.run_child([*wrap, python, "-c", CHILD, mode, ext, blob, workload, table], "%s/%s" % (mode, workload),
+                            env=env, cwd=tempfile.gettempdir(), parse=lambda line: eval(line, {"__builtins__": {}}))
+    run.out["wall_s"] = run.wall_s
+    return run.out
 
 
 def strace_counts(python, mode, ext, blob, workload, table):
@@ -361,10 +331,6 @@ def micro_instructions(python, exts):
                 row["cpython"] = row["per_import"] - (find + create + execm) / n
             rows[label] = row
     return rows
-
-
-def stats(xs):
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
 
 
 def main():

@@ -27,6 +27,8 @@ import time
 import zipfile
 from pathlib import Path
 
+import benchfn
+
 REPO = Path(__file__).resolve().parents[1]
 BUILD = Path(os.environ.get("OXPACK_BUILD_DIR", REPO / "build"))
 OXPACK = BUILD / "oxpack"
@@ -86,14 +88,9 @@ def driver(py, cfg, strace=None):
     # The environment is read at start-up (site's .pth files), before the
     # driver runs: pass it to the process.
     env = dict(os.environ, **cfg.get("environ", {}))
-    t = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - t
-    if r.returncode != 0:
-        raise RuntimeError(f"{cfg['mode']} on {py.tag} failed: {r.stderr[-3000:]}")
-    out = json.loads(r.stdout.strip().splitlines()[-1])
-    out["wall_s"] = wall
-    return out
+    run = benchfn.run_child(cmd, f"{cfg['mode']} on {py.tag}", env=env)
+    run.out["wall_s"] = run.wall_s
+    return run.out
 
 
 def workload_cfg(name):
@@ -207,10 +204,6 @@ def files_blob_variant(py):
                                                 "install": {"origin": "original", "files": "blob", "stale": "ignore"}}}
 
 
-def stats(xs):
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "n": len(xs)}
-
-
 def measure_imports(py, workload, rounds, quick):
     vs = variants(py, workload, quick)
     base = workload_cfg(workload)
@@ -228,8 +221,8 @@ def measure_imports(py, workload, rounds, quick):
             if "limit_s" in out:
                 limits.append(out["limit_s"] + out["outside_loads_s"])
         log(f"  {py.tag} {workload}: round {i + 1}/{rounds}")
-    res = {name: dict(stats(xs), modules=modules[name]) for name, xs in samples.items()}
-    res["limit (marshal+exec, extension loads, own work)"] = dict(stats(limits), modules=modules["limit"])
+    res = {name: dict(benchfn.stats(xs), modules=modules[name]) for name, xs in samples.items()}
+    res["limit (marshal+exec, extension loads, own work)"] = dict(benchfn.stats(limits), modules=modules["limit"])
     return res
 
 
@@ -330,7 +323,7 @@ def measure_slow_storage(py, workload, rounds, delay_us):
             out = count_fs_calls(py, workload, vs[name], delay_us=delay_us)
             samples[name].append(out["import_s"])
             calls[name].append(len(out["calls"]))
-    return {name: dict(stats(xs), fs_calls=statistics.median(calls[name])) for name, xs in samples.items()}
+    return {name: dict(benchfn.stats(xs), fs_calls=statistics.median(calls[name])) for name, xs in samples.items()}
 
 
 VERIFY_MODES = ("index", "once", "header")
@@ -354,8 +347,8 @@ def measure_install_and_rss(py, workload, rounds):
         rss["oxpack"].append(out["maxrss_kb"])
         rss["default"].append(driver(py, dict(workload_cfg(workload), mode="default"))["maxrss_kb"])
     entries = json.loads(run([OXPACK, "info", "--json", blob]).stdout)["entries"]
-    return {"entries": entries, "install_s": {m: stats(v) for m, v in installs.items()},
-            "maxrss_kb": {k: stats(v) for k, v in rss.items()}}
+    return {"entries": entries, "install_s": {m: benchfn.stats(v) for m, v in installs.items()},
+            "maxrss_kb": {k: benchfn.stats(v) for k, v in rss.items()}}
 
 
 # ---------------------------------------------------------------- startup
@@ -389,7 +382,7 @@ def measure_startup(py, rounds):
                 t = time.perf_counter()
                 subprocess.run(cmd, env=env, capture_output=True, check=True)
                 samples[name].append(time.perf_counter() - t)
-        res[label] = {k: stats(v) for k, v in samples.items()}
+        res[label] = {k: benchfn.stats(v) for k, v in samples.items()}
     return res
 
 

@@ -319,6 +319,8 @@ def main():
     md.insert(md.index("## Warm imports\n"), "## Goals\n\n| goal | target | measured | met |\n| --- | --- | --- | --- |\n"
               + "\n".join(f"| {g} | {t} | {m} | {'yes' if ok else '**no**'} |" for g, t, m, ok in goals) + "\n"
               + ("\n### Where a goal is not met: by how much and why\n\n" + "\n\n".join(whys) + "\n" if whys else ""))
+    import report_startup  # the start-up block (#13): bench/report_startup.py
+    md += report_startup.sections(a.results)
     a.out.write_text("\n".join(md) + "\n")
     print(f"wrote {a.out} and {chart}")
 

@@ -3,7 +3,7 @@
 
 #include <tuple>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 namespace oxpack::freeze {
 namespace {

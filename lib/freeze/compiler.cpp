@@ -6,45 +6,12 @@
 #include <memory>
 #include <thread>
 
-#include "core/error.hpp"
-#include "core/process.hpp"
+#include "util/error.hpp"
+#include "util/process.hpp"
+#include "compile_helper_py.hpp"
 
 namespace oxpack::freeze {
 namespace {
-
-constexpr const char* kHelper = R"PY(
-import sys, marshal, warnings, _imp, importlib.util
-warnings.simplefilter("ignore")
-MAGIC = importlib.util.MAGIC_NUMBER
-KEY = int.from_bytes(MAGIC, "little")
-FLAGS = (1).to_bytes(4, "little")   # hash-based, unchecked (PEP 552)
-inp, out = sys.stdin.buffer, sys.stdout.buffer
-def readn(n):
-    b = inp.read(n)
-    if len(b) != n:
-        raise EOFError
-    return b
-while True:
-    try:
-        head = readn(9)
-    except EOFError:
-        break
-    opt = head[0]
-    path = readn(int.from_bytes(head[1:5], "little")).decode("utf-8", "surrogateescape")
-    src = readn(int.from_bytes(head[5:9], "little"))
-    try:
-        code = compile(src, path, "exec", dont_inherit=True, optimize=opt)
-        body = MAGIC + FLAGS + _imp.source_hash(KEY, src) + marshal.dumps(code)
-        status = 0
-    except SyntaxError as e:
-        body = ("%s:%s: %s: %s" % (path, e.lineno, type(e).__name__, e.msg)).encode("utf-8", "replace")
-        status = 1
-    except Exception as e:
-        body = ("%s: %s: %s" % (path, type(e).__name__, e)).encode("utf-8", "replace")
-        status = 1
-    out.write(bytes([status]) + len(body).to_bytes(4, "little") + body)
-    out.flush()
-)PY";
 
 void put_u32(std::string& s, uint32_t v) {
     for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
@@ -52,7 +19,8 @@ void put_u32(std::string& s, uint32_t v) {
 
 }  // namespace
 
-const char* compiler_helper_source() { return kHelper; }
+// lib/freeze/compile_helper.py, embedded by the build (NUL-terminated).
+const char* compiler_helper_source() { return reinterpret_cast<const char*>(kCompileHelper); }
 
 std::vector<CompileResult> compile_all(const std::string& python, const std::vector<CompileJob>& jobs, unsigned threads,
                                        const std::function<void()>& on_done) {
@@ -67,7 +35,7 @@ std::vector<CompileResult> compile_all(const std::string& python, const std::vec
     std::mutex failure_mutex;
     auto work = [&] {
         try {
-            core::Child child({python, "-I", "-S", "-c", kHelper});
+            util::Child child({python, "-I", "-S", "-c", compiler_helper_source()});
             std::string req;
             for (size_t k; (k = next.fetch_add(1)) < jobs.size();) {
                 const CompileJob& j = jobs[k];

@@ -1,7 +1,7 @@
 // Entry assembly: per module, which of source / bytecode levels / extension
 // go into the blob, then reading, compiling and writing.
 #include "freeze/freezer.hpp"
-#include "freeze/layout.hpp"
+#include "freeze/payload_order.hpp"
 
 #include <array>
 #include <atomic>
@@ -9,7 +9,8 @@
 #include <memory>
 #include <mutex>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
+#include "format/kinds.hpp"
 #include "format/writer.hpp"
 #include "freeze/compiler.hpp"
 #include "freeze/file_reader.hpp"
@@ -20,9 +21,6 @@ namespace {
 
 using format::Kind;
 using format::Space;
-
-int level_of(Kind k) { return k == Kind::Bytecode0 ? 0 : k == Kind::Bytecode1 ? 1 : k == Kind::Bytecode2 ? 2 : -1; }
-Kind kind_of_level(int l) { return l == 0 ? Kind::Bytecode0 : l == 1 ? Kind::Bytecode1 : Kind::Bytecode2; }
 
 }  // namespace
 
@@ -48,11 +46,11 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         for (size_t k = i; k < j; ++k) {
             if (!items[k].excluded.empty() || items[k].space != Space::Module) continue;
             if (items[k].kind == Kind::Source) source = k;
-            else if (int l = level_of(items[k].kind); l >= 0) has_level[static_cast<size_t>(l)] = true;
+            else if (int l = format::bytecode_level(items[k].kind); l >= 0) has_level[static_cast<size_t>(l)] = true;
         }
         for (size_t k = i; k < j; ++k) {
             if (!items[k].excluded.empty()) continue;
-            const int l = level_of(items[k].kind);
+            const int l = format::bytecode_level(items[k].kind);
             if (items[k].space != Space::Module) {
                 keep.push_back(k);
             } else if (items[k].kind == Kind::Source) {
@@ -231,7 +229,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         const auto& [src, level] = job_of[k];
         if (compiled[k].ok) {
             format::InputEntry e = base_entry(items[src]);
-            e.kind = kind_of_level(level);
+            e.kind = format::bytecode_kind(level);
             e.data = std::move(compiled[k].pyc);
             entries.push_back(std::move(e));
         } else if (!opt.keep_sources && failed_sources.count(src) && failed_sources.erase(src)) {
@@ -242,7 +240,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
         }
     }
 
-    // 5. The blob; payloads laid out by layout.hpp.
+    // 5. The blob; payloads laid out by payload_order.hpp.
     std::vector<std::string> root_paths;
     for (const auto& r : scan.roots) root_paths.push_back(r.path);
     result.stats.profiled_entries = order_payloads(entries, root_paths, opt.profile, opt.origin).profiled_entries;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/progress.hpp"
+#include "util/progress.hpp"
 #include "format/layout.hpp"
 #include "format/writer.hpp"
 #include "freeze/frame_arena.hpp"
@@ -31,8 +31,8 @@ struct FreezeOptions {
     format::OriginMode origin = format::OriginMode::Original;
     std::optional<uint64_t> created;  // SOURCE_DATE_EPOCH
     unsigned threads = 0;             // 0: one per core
-    core::Progress* progress = nullptr;
-    std::vector<ProfileEvent> profile;  // a start-up profile: its payloads first (layout.hpp)
+    util::Progress* progress = nullptr;
+    std::vector<ProfileEvent> profile;  // a start-up profile: its payloads first (payload_order.hpp)
     std::vector<std::string> materialize;  // --materialize: globs of top-level names put on disk in blob mode
     std::vector<std::string> lazy;         // --lazy-include: globs of module names recorded as the lazy set
 };

@@ -1,110 +1,25 @@
 #include "freeze/profile.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <thread>
 
-#include "core/error.hpp"
+#include "profile_recorder_py.hpp"
+#include "util/error.hpp"
+#include "util/process.hpp"
 
-extern char** environ;
+extern char** environ;  // the recorded command's environment, plus the recorder
 
 namespace oxpack::freeze {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Python 3.8+. Imported by site.py as `sitecustomize` from the directory
-// put first on PYTHONPATH.
-constexpr std::string_view kRecorder = R"PY(# oxpack freeze --profile: records what this run imports and opens.
-import os
-import sys
-
-
-def _oxpack_record():
-    out = os.environ.get("OXPACK_PROFILE_OUT")
-    here = os.path.dirname(os.path.abspath(__file__))
-    # The application sees its usual sys.path.
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
-    if not out:
-        return
-    fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    seen = set()
-    write = os.write
-    fsdecode = os.fsdecode
-    abspath = os.path.abspath
-    busy = [False]
-
-    def emit(kind, name):
-        if (kind, name) in seen or "\n" in name:
-            return
-        seen.add((kind, name))
-        try:
-            write(fd, ("%s %s\n" % (kind, name)).encode("utf-8", "surrogateescape"))
-        except OSError:
-            pass
-
-    for name in list(sys.modules):  # loaded before this point (start-up, site, .pth files), in that order
-        emit("import", name)
-
-    class OxpackProfileObserver:
-        @staticmethod
-        def find_spec(name, path=None, target=None):
-            emit("import", name)
-            return None
-
-        @staticmethod
-        def invalidate_caches():
-            pass
-
-    sys.meta_path.insert(0, OxpackProfileObserver)
-
-    def audit(event, args):
-        if event != "open" or busy[0] or not args or not isinstance(args[0], (str, bytes)):
-            return
-        mode = args[1] if len(args) > 1 else None
-        flags = args[2] if len(args) > 2 else 0
-        if isinstance(mode, str):
-            if any(c in mode for c in "wax+"):
-                return
-        elif isinstance(flags, int) and flags & 3 != os.O_RDONLY:
-            return
-        busy[0] = True
-        try:
-            path = fsdecode(args[0])
-            if not path.endswith(".pyc"):  # a module's own code: recorded as its import
-                emit("open", abspath(path))
-        except Exception:
-            pass
-        finally:
-            busy[0] = False
-
-    sys.addaudithook(audit)
-
-
-_oxpack_record()
-del _oxpack_record
-
-# The environment's own sitecustomize, if any, runs as it would have.
-del sys.modules["sitecustomize"]
-try:
-    import sitecustomize  # noqa: F401
-except ImportError as e:
-    if e.name != "sitecustomize":
-        raise
-)PY";
 
 bool read_file(const fs::path& p, std::string& out) {
     std::ifstream f(p, std::ios::binary);
@@ -117,7 +32,10 @@ bool read_file(const fs::path& p, std::string& out) {
 
 }  // namespace
 
-std::string_view recorder_source() { return kRecorder; }
+// lib/freeze/profile_recorder.py, embedded by the build.
+std::string_view recorder_source() {
+    return {reinterpret_cast<const char*>(kProfileRecorder), kProfileRecorder_size};
+}
 
 std::vector<ProfileEvent> parse_profile(std::string_view text, const std::string& where) {
     std::vector<ProfileEvent> events;
@@ -188,7 +106,7 @@ ProfileRun record_profile(const std::vector<std::string>& argv, double timeout_s
     } cleanup{dir};
     {
         std::ofstream f(dir / "sitecustomize.py", std::ios::binary);
-        f << kRecorder;
+        f << recorder_source();
         if (!f) throw Failure(Exit::Io, (dir / "sitecustomize.py").string() + ": cannot write");
     }
     const fs::path events_file = dir / "events", output_file = dir / "output";
@@ -207,51 +125,14 @@ ProfileRun record_profile(const std::vector<std::string>& argv, double timeout_s
     }
     env_strings.push_back("PYTHONPATH=" + pythonpath);
     env_strings.push_back("OXPACK_PROFILE_OUT=" + events_file.string());
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attr, 0);
-    pid_t pid = -1;
-    int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) throw Failure(Exit::BadInput, "--profile: " + argv[0] + ": cannot run: " + std::strerror(rc));
-
     ProfileRun run;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
-    int status = 0;
-    bool terminated = false;
-    for (;;) {
-        pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid) break;
-        if (r < 0 && errno != EINTR) {
-            status = 0;
-            break;
-        }
-        auto now = std::chrono::steady_clock::now();
-        if (now >= deadline) {
-            // The whole process group: servers, and what they started.
-            ::kill(-pid, terminated ? SIGKILL : SIGTERM);
-            run.timed_out = true;
-            deadline = now + std::chrono::seconds(2);
-            terminated = true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    try {
+        auto r = util::run_in_group(argv, env_strings, output_file.string(), timeout_seconds);
+        run.exit_code = r.exit_code;
+        run.timed_out = r.timed_out;
+    } catch (const Failure& f) {
+        throw Failure(f.code(), "--profile: " + std::string(f.what()));
     }
-    ::kill(-pid, SIGKILL);  // children left behind by the command
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     std::string text;
     if (read_file(output_file, text)) run.output_tail = text.size() > 2000 ? text.substr(text.size() - 2000) : text;
     if (read_file(events_file, text)) run.events = parse_profile(text, "recorded profile");

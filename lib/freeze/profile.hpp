@@ -1,6 +1,6 @@
 // Start-up profiles (oxpack freeze --profile): what one traced run of an
 // application imported and read, in order, so the freeze can lay the
-// payloads a start-up needs next to each other (layout.hpp).
+// payloads a start-up needs next to each other (payload_order.hpp).
 //
 // Recording injects nothing into the environment it profiles: a temporary
 // directory holding a sitecustomize.py is put first on PYTHONPATH for that

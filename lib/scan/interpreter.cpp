@@ -2,54 +2,21 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/process.hpp"
+#include "util/error.hpp"
+#include "util/process.hpp"
+#include "probe_interpreter_py.hpp"
+#include "scan/python_versions.hpp"
 
 namespace oxpack::scan {
-namespace {
-
-// Kept to what every CPython from 3.8 on has. Prints one JSON object.
-constexpr const char* kProbe = R"PY(
-import importlib.machinery as m, importlib.util as u, json, os, platform, site, sys, sysconfig
-paths = sysconfig.get_paths()
-sp = []
-try:
-    sp = list(site.getsitepackages())
-except Exception:
-    pass
-if site.ENABLE_USER_SITE and os.path.isdir(site.getusersitepackages()):
-    sp.append(site.getusersitepackages())
-json.dump({
-  "implementation": sys.implementation.name,
-  "version": "%d.%d.%d" % sys.version_info[:3],
-  "version_info": list(sys.version_info[:2]),
-  "hexversion": sys.hexversion,
-  "magic": u.MAGIC_NUMBER.hex(),
-  "cache_tag": sys.implementation.cache_tag,
-  "multiarch": getattr(sys.implementation, "_multiarch", "") or sysconfig.get_config_var("MULTIARCH") or sys.platform,
-  "source_suffixes": m.SOURCE_SUFFIXES,
-  "bytecode_suffixes": m.BYTECODE_SUFFIXES,
-  "extension_suffixes": m.EXTENSION_SUFFIXES,
-  "sys_path": [os.path.abspath(p) for p in sys.path if p],
-  "prefix": sys.prefix, "base_prefix": sys.base_prefix, "exec_prefix": sys.exec_prefix,
-  "stdlib": paths.get("stdlib", ""), "platstdlib": paths.get("platstdlib", ""),
-  "purelib": paths.get("purelib", ""), "platlib": paths.get("platlib", ""),
-  "site_packages": sp,
-  "optimize": sys.flags.optimize,
-  "executable": sys.executable,
-  "sysconfig_platform": sysconfig.get_platform(),
-  "libc": " ".join(platform.libc_ver()) if sys.platform.startswith("linux") else "",
-}, sys.stdout)
-)PY";
-
-}  // namespace
 
 std::string Interpreter::describe() const {
     return target.implementation + " " + target.python_version + " (" + target.cache_tag + ", " + sys_executable + ")";
 }
 
 Interpreter probe_interpreter(const std::string& python) {
-    core::RunResult r = core::run_capture({python, "-c", kProbe});
+    // lib/scan/probe_interpreter.py, embedded by the build.
+    const std::string probe(reinterpret_cast<const char*>(kProbeInterpreter), kProbeInterpreter_size);
+    util::RunResult r = util::run_capture({python, "-c", probe});
     if (r.exit_code != 0)
         throw Failure(Exit::BadInput, python + ": the interpreter probe failed (exit " + std::to_string(r.exit_code) +
                                           ")" + (r.err.empty() ? "" : ": " + r.err.substr(0, 500)));
@@ -95,8 +62,9 @@ Interpreter probe_interpreter(const std::string& python) {
     }
     if (it.target.implementation != "cpython")
         throw Failure(Exit::BadInput, python + ": " + it.target.implementation + " is not supported (CPython only)");
-    if (it.version_major != 3 || it.version_minor < 8)
-        throw Failure(Exit::BadInput, python + ": Python " + it.target.python_version + " is too old (3.8 or newer)");
+    if (it.version_major != 3 || it.version_minor < kOldestMinor)
+        throw Failure(Exit::BadInput, python + ": Python " + it.target.python_version + " is too old (" +
+                                          version_name(kOldestMinor) + " or newer)");
     return it;
 }
 

@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "scan/python_versions.hpp"
+
 namespace oxpack::scan {
 namespace {
 
@@ -65,7 +67,8 @@ uint64_t siphash(int c_rounds, int d_rounds, uint64_t k0, uint64_t k1, std::stri
 
 uint64_t source_hash(const PycTarget& target, std::string_view source) {
     uint64_t key = le32(target.magic, 0);
-    return target.version_minor >= 11 ? siphash(1, 3, key, 0, source) : siphash(2, 4, key, 0, source);
+    return python_version(target.version_minor).source_hash == SourceHash::SipHash13 ? siphash(1, 3, key, 0, source)
+                                                                                     : siphash(2, 4, key, 0, source);
 }
 
 PycStatus check_pyc(std::string_view header, const PycTarget& target, const std::optional<SourceStamp>& source,

@@ -4,7 +4,8 @@
 //   header = magic u32 | flags u32 | (mtime u32 | size u32)   flags == 0
 //                                  | source hash u64          flags & 1
 // The source hash is CPython's _imp.source_hash: SipHash keyed with the magic
-// number (SipHash-2-4 up to 3.10, SipHash-1-3 from 3.11).
+// number (which SipHash, per version: python_versions.hpp, the one table of
+// what differs between Python versions for the CLI).
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,7 @@ std::string_view to_string(PycStatus s);
 
 struct PycTarget {
     std::string magic;      // 4 bytes, importlib.util.MAGIC_NUMBER
-    int version_minor = 0;  // 3.x: picks the source-hash function
+    int version_minor = 0;  // 3.x: picks the source-hash function (python_versions.hpp)
 };
 
 struct SourceStamp {

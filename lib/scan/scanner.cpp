@@ -14,8 +14,8 @@
 #include <set>
 #include <thread>
 
-#include "core/error.hpp"
-#include "core/size.hpp"
+#include "util/error.hpp"
+#include "util/size.hpp"
 #include "scan/archive.hpp"
 #include "scan/dir_walk.hpp"
 #include "scan/filters.hpp"
@@ -372,7 +372,7 @@ ScanResult scan_with(const Interpreter& py, const ScanOptions& options, Report& 
     for (const Item& it : result.items)
         if (it.excluded.empty() && it.size > options.warn_file_size)
             report.warning(item_location(result, it),
-                           "large file: " + std::to_string(it.size) + " bytes (" + core::human_size(it.size) +
+                           "large file: " + std::to_string(it.size) + " bytes (" + util::human_size(it.size) +
                                "), packed whole (--max-file-size SIZE leaves out bigger files)");
     // Sorted through an index (moving whole Items around is what costs),
     // most comparisons settled by the keys' first 8 bytes as one integer.

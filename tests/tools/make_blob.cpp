@@ -16,8 +16,9 @@
 //    "roots": [{"path": "/abs", "mtime_ns": N (default: stat it, 0 if missing),
 //               "type": "directory" | "wheel" | "zip"}],
 //    "entries": [{"space": "module" | "resource" | "distribution" | "file",
-//                 "kind": "source" | "bytecode" | "bytecode1" | "bytecode2" | "extension" |
-//                         "resource" | "metadata" | "namespace" | "file",
+//                 "kind": a name of format::to_string(Kind): "source" | "bytecode" |
+//                         "bytecode-opt1" | "bytecode-opt2" | "extension" | "resource" |
+//                         "metadata" | "namespace" | "file" ("bytecode1"/"bytecode2" too),
 //                 "key": "...", "path": "...", "root": 0 (default) or null,
 //                 "package": bool, "namespace": bool,
 //                 "data": "text" | "file": "/abs/path to read",
@@ -32,6 +33,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "format/kinds.hpp"
 #include "format/reader.hpp"
 #include "format/writer.hpp"
 
@@ -57,6 +59,18 @@ std::string read_file(const std::string& path) {
     return slurp(in);
 }
 
+// Spaces and kinds by the names lib/format gives them.
+Space space_named(const std::string& name) {
+    if (auto s = oxpack::format::space_from_string(name)) return *s;
+    die("unknown space '" + name + "'");
+}
+
+Kind kind_named(const std::string& name) {
+    if (name == "bytecode1" || name == "bytecode2") return oxpack::format::bytecode_kind(name.back() - '0');
+    if (auto k = oxpack::format::kind_from_string(name)) return *k;
+    die("unknown kind '" + name + "'");
+}
+
 template <typename E>
 E lookup(const std::map<std::string, E>& table, const std::string& name, const char* what) {
     auto it = table.find(name);
@@ -75,12 +89,6 @@ int main(int argc, char** argv) {
     } catch (const json::exception& e) {
         die(std::string("manifest: ") + e.what());
     }
-    static const std::map<std::string, Space> spaces = {
-        {"module", Space::Module}, {"resource", Space::Resource}, {"distribution", Space::Distribution}, {"file", Space::File}};
-    static const std::map<std::string, Kind> kinds = {
-        {"source", Kind::Source},       {"bytecode", Kind::Bytecode0},   {"bytecode1", Kind::Bytecode1},
-        {"bytecode2", Kind::Bytecode2}, {"extension", Kind::Extension}, {"resource", Kind::Resource},
-        {"metadata", Kind::Metadata},   {"namespace", Kind::Namespace}, {"file", Kind::File}};
     static const std::map<std::string, RootType> root_types = {
         {"directory", RootType::Directory}, {"wheel", RootType::Wheel}, {"zip", RootType::Zip}};
 
@@ -119,8 +127,8 @@ int main(int argc, char** argv) {
     try {
         for (const json& j : m.at("entries")) {
             InputEntry e;
-            e.space = lookup(spaces, j.value("space", "module"), "space");
-            e.kind = lookup(kinds, j.at("kind").get<std::string>(), "kind");
+            e.space = space_named(j.value("space", "module"));
+            e.kind = kind_named(j.at("kind").get<std::string>());
             e.key = j.at("key").get<std::string>();
             e.path = j.value("path", "");
             e.root = j.contains("root") && j.at("root").is_null() ? kNoRoot : j.value("root", 0);

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "freeze/profile.hpp"
 #include "helpers.hpp"
 

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "scan/scanner.hpp"
 
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 
 namespace oxpack::cli {
@@ -14,7 +14,7 @@ namespace {
 
 using format::Kind;
 
-// The default layout's order (lib/freeze/layout.cpp kind_rank).
+// The default layout's order (lib/freeze/payload_order.cpp kind_rank).
 int default_rank(uint8_t kind) {
     switch (static_cast<Kind>(kind)) {
         case Kind::Bytecode0:

@@ -1,20 +1,23 @@
 // oxpack cat: one entry's payload, raw, to stdout.
+#include <algorithm>
 #include <optional>
 
 #include "commands.hpp"
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 
 namespace oxpack::cli {
 namespace {
 
-const std::map<std::string, format::Kind> kKinds = {
-    {"source", format::Kind::Source},       {"bytecode", format::Kind::Bytecode0},
-    {"bytecode-opt1", format::Kind::Bytecode1}, {"bytecode-opt2", format::Kind::Bytecode2},
-    {"extension", format::Kind::Extension}, {"resource", format::Kind::Resource},
-    {"metadata", format::Kind::Metadata},   {"file", format::Kind::File},
-};
+// --kind takes the names of lib/format (format::to_string), every kind with a payload.
+std::vector<std::string> kind_names() {
+    std::vector<std::string> names;
+    for (uint8_t k = 1; k <= format::kMaxKnownKind; ++k)
+        if (static_cast<format::Kind>(k) != format::Kind::Namespace) names.push_back(format::kind_name(k));
+    std::sort(names.begin(), names.end());
+    return names;
+}
 
 // NAME is a module, a "package/resource", a metadata or root-file key, or
 // else an entry's original path. For a module, the first of source,
@@ -46,8 +49,7 @@ Action setup_cat(CLI::App& app) {
     auto o = std::make_shared<Opts>();
     app.add_option("BLOB", o->blob, "The blob to read")->required();
     app.add_option("NAME", o->name, "Module name, package/resource, metadata key, or original path")->required();
-    std::vector<std::string> kinds;
-    for (const auto& [name, kind] : kKinds) kinds.push_back(name);
+    const std::vector<std::string> kinds = kind_names();
     app.add_option("--kind", o->kind,
                    "Which entry of a module (or any entry): source, bytecode, bytecode-opt1, bytecode-opt2, "
                    "extension, resource, metadata, file (default: the first of source, bytecode, extension)")
@@ -55,12 +57,12 @@ Action setup_cat(CLI::App& app) {
     return [o] {
         auto blob = open_blob(o->blob);
         std::optional<format::Kind> kind;
-        if (!o->kind.empty()) kind = kKinds.at(o->kind);
+        if (!o->kind.empty()) kind = format::kind_from_string(o->kind);
         auto e = resolve(blob, o->name, kind);
         if (!e) throw Failure(Exit::BadInput, o->blob + ": no entry named '" + o->name + "'");
         auto p = unwrap(blob.payload(*e), Exit::BadInput);
         std::span<const unsigned char> piece[] = {{p.data(), p.size()}};
-        core::write_all_fd(1, piece, "standard output");
+        util::write_all_fd(1, piece, "standard output");
         return 0;
     };
 }

@@ -7,7 +7,7 @@
 
 #include "cli_doc.hpp"
 #include "commands.hpp"
-#include "core/atomic_file.hpp"
+#include "util/atomic_file.hpp"
 
 namespace oxpack::cli {
 namespace {
@@ -200,7 +200,7 @@ Action setup_completion(CLI::App& app) {
         DocProgram p = describe(*root);
         std::string text = o->shell == "bash" ? bash(p) : o->shell == "zsh" ? zsh(p) : fish(p);
         if (o->out.empty() || o->out == "-") std::cout << text;
-        else core::write_file_atomic(o->out, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+        else util::write_file_atomic(o->out, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
         return 0;
     };
 }

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "freeze/blob_diff.hpp"
 #include "output.hpp"
 

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "commands.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 
 namespace oxpack::cli {
@@ -51,10 +51,7 @@ bool ends_with(std::string_view s, std::string_view tail) {
 // The entry's own path for any other entry; nullopt when the target has no
 // cache tag to name the file with.
 std::optional<std::string> file_path(const format::Entry& e, const format::Target& target, bool has_source) {
-    const int level = e.kind == static_cast<uint8_t>(format::Kind::Bytecode0)   ? 0
-                      : e.kind == static_cast<uint8_t>(format::Kind::Bytecode1) ? 1
-                      : e.kind == static_cast<uint8_t>(format::Kind::Bytecode2) ? 2
-                                                                                : -1;
+    const int level = format::bytecode_level(e.kind);
     if (level < 0) return std::string(e.path);
     std::string_view stem;
     for (const auto& suffix : target.source_suffixes)

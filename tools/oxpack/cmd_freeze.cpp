@@ -10,10 +10,10 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
-#include "core/progress.hpp"
-#include "core/size.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
+#include "util/progress.hpp"
+#include "util/size.hpp"
 #include "freeze/freezer.hpp"
 #include "output.hpp"
 #include "profile_options.hpp"
@@ -136,7 +136,7 @@ Action setup_freeze(CLI::App& app) {
         if (to_stdout && o->json) throw Failure(Exit::Usage, "-o - and --json both write to standard output; pick one");
         if (to_stdout && ::isatty(1))
             throw Failure(Exit::Usage, "-o -: standard output is a terminal; redirect it to a file or a pipe");
-        if (!to_stdout) core::resolve_output_path(o->out);  // refuse a device, FIFO or directory before the work
+        if (!to_stdout) util::resolve_output_path(o->out);  // refuse a device, FIFO or directory before the work
         auto spec = parse_compress(o->compress);
         freeze::FreezeOptions fo;
         fo.optimize = parse_levels(o->optimize);
@@ -149,7 +149,7 @@ Action setup_freeze(CLI::App& app) {
         fo.threads = o->scan.jobs;
         fo.materialize = o->materialize;
         fo.lazy = o->lazy_include;
-        core::Progress progress(!o->json && !o->no_progress && !quiet());
+        util::Progress progress(!o->json && !o->no_progress && !quiet());
         fo.progress = &progress;
 
         auto t0 = std::chrono::steady_clock::now();
@@ -169,9 +169,9 @@ Action setup_freeze(CLI::App& app) {
         freeze::FreezeOutput out = freeze::freeze_scan(py, r, fo, report);
         auto t_write = std::chrono::steady_clock::now();
         if (to_stdout)
-            core::write_all_fd(1, out.image.pieces(), "standard output");
+            util::write_all_fd(1, out.image.pieces(), "standard output");
         else
-            core::write_file_atomic(o->out, out.image.pieces());
+            util::write_file_atomic(o->out, out.image.pieces());
         auto t2 = std::chrono::steady_clock::now();
         progress.done();
         print_problems(report);
@@ -211,8 +211,8 @@ Action setup_freeze(CLI::App& app) {
                       << r.roots.size() << " root(s); bytecode " << s.bytecode_reused << " reused, "
                       << s.bytecode_compiled << " compiled";
             if (!s.largest_file.empty())
-                std::cerr << "; " << core::human_size(s.bytes_read) << " read, the largest file "
-                          << core::human_size(s.largest_file_bytes) << " (" << s.largest_file << ")";
+                std::cerr << "; " << util::human_size(s.bytes_read) << " read, the largest file "
+                          << util::human_size(s.largest_file_bytes) << " (" << s.largest_file << ")";
             if (report.skipped_count()) std::cerr << "; " << report.skipped_count() << " input(s) skipped (see warnings)";
             std::cerr << "\n";
         }

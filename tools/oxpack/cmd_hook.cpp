@@ -21,9 +21,9 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
-#include "core/process.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
+#include "util/process.hpp"
 #include "output.hpp"
 #include "runtime_files.hpp"
 #include "scan/interpreter.hpp"
@@ -53,7 +53,7 @@ std::string digest(const std::string& data) { return hex64(format::checksum(data
 void write_if_changed(const std::string& path, const std::string& data) {
     std::error_code ec;
     if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) == data.size() && !ec && read_all(path) == data) return;
-    core::write_file_atomic(path, std::span(reinterpret_cast<const unsigned char*>(data.data()), data.size()));
+    util::write_file_atomic(path, std::span(reinterpret_cast<const unsigned char*>(data.data()), data.size()));
     ::chmod(path.c_str(), 0644);
 }
 
@@ -100,7 +100,7 @@ std::string record_owner(const std::string& site, const std::string& name) {
 // ("" when it cannot): its own environment, as python runs there
 // ($OXPACK_BLOB and $PYTHONPATH left out).
 std::string installed_runtime(const std::string& python) {
-    auto r = core::run_capture({"env", "-u", "OXPACK_BLOB", "-u", "PYTHONPATH", python, "-c",
+    auto r = util::run_capture({"env", "-u", "OXPACK_BLOB", "-u", "PYTHONPATH", python, "-c",
                                 "import importlib.util as u; s = u.find_spec('oxpack_runtime'); "
                                 "print(s.origin if s and s.origin else '')"});
     if (r.exit_code != 0) throw Failure(Exit::BadInput, python + ": cannot ask it for oxpack_runtime: " + r.err);

@@ -4,7 +4,7 @@
 
 #include "blob_tree.hpp"
 #include "commands.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 
 namespace oxpack::cli {

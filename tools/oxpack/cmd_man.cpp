@@ -5,7 +5,7 @@
 
 #include "cli_doc.hpp"
 #include "commands.hpp"
-#include "core/atomic_file.hpp"
+#include "util/atomic_file.hpp"
 
 namespace oxpack::cli {
 namespace {
@@ -88,7 +88,7 @@ Action setup_man(CLI::App& app) {
     return [out, root] {
         std::string text = man_page(describe(*root));
         if (out->empty() || *out == "-") std::cout << text;
-        else core::write_file_atomic(*out, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+        else util::write_file_atomic(*out, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
         return 0;
     };
 }

@@ -4,8 +4,8 @@
 
 #include "blob_tree.hpp"
 #include "commands.hpp"
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 #include "report_assets.hpp"
 
@@ -73,7 +73,7 @@ Action setup_report(CLI::App& app) {
     return [o] {
         auto blob = open_blob(o->blob);
         auto info = unwrap(blob.info(), Exit::BadInput);
-        if (o->out != "-") core::resolve_output_path(o->out);  // refuse a device or directory before the work
+        if (o->out != "-") util::resolve_output_path(o->out);  // refuse a device or directory before the work
         BlobAnalysis a = analyse_blob(blob, o->blob, o->top, o->order);
 
         nlohmann::json largest = nlohmann::json::array(), shared = nlohmann::json::array(),
@@ -126,9 +126,9 @@ Action setup_report(CLI::App& app) {
         std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(page.data()), page.size());
         if (o->out == "-") {
             std::span<const unsigned char> pieces[] = {bytes};
-            core::write_all_fd(1, pieces, "standard output");
+            util::write_all_fd(1, pieces, "standard output");
         } else {
-            core::write_file_atomic(o->out, bytes);
+            util::write_file_atomic(o->out, bytes);
             if (!quiet())
                 std::cerr << "oxpack: " << o->out << ": report of " << a.entry_count << " entries, "
                           << human_bytes(a.file_size) << "\n";

@@ -12,7 +12,7 @@
 #include <filesystem>
 
 #include "commands.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 #include "run_bootstrap_py.hpp"
 #include "runtime_files.hpp"

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "commands.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 #include "scan_options.hpp"
 
@@ -76,8 +76,7 @@ Action setup_scan(CLI::App& app) {
             auto& k = by_kind[std::string(format::to_string(it.kind))];
             ++k.count, k.bytes += it.size;
             ++by_root[it.root].count, by_root[it.root].bytes += it.size;
-            if (it.space == format::Space::Module && it.kind != format::Kind::Bytecode0 &&
-                it.kind != format::Kind::Bytecode1 && it.kind != format::Kind::Bytecode2)
+            if (it.space == format::Space::Module && !format::is_bytecode(it.kind))
                 ++modules_by_root[it.root];
         }
 

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 
 namespace oxpack::cli {

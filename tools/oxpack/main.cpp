@@ -9,12 +9,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <string_view>
 
 #include "cli_doc.hpp"
 #include "commands.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "output.hpp"
 #include "runtime_files.hpp"
+#include "scan/python_versions.hpp"
 
 namespace {
 
@@ -75,6 +77,17 @@ std::string unknown_command(int argc, char** argv) {
     return "";
 }
 
+// The Pythons the runtime is built for (CMakeLists.txt) are the ones the CLI
+// knows (lib/scan/python_versions.hpp): a new version is added to both.
+constexpr int minor_of(std::string_view version) {
+    int minor = 0;
+    for (char c : version.substr(version.find('.') + 1)) minor = minor * 10 + (c - '0');
+    return minor;
+}
+static_assert(minor_of(OXPACK_PYTHON_MIN) == oxpack::scan::kOldestMinor &&
+                  minor_of(OXPACK_PYTHON_MAX) == oxpack::scan::kNewestMinor,
+              "OXPACK_PYTHON_MIN/MAX (CMakeLists.txt) and lib/scan/python_versions.hpp disagree");
+
 std::string version_text() {
     using namespace oxpack;
     std::string s = std::string("oxpack ") + OXPACK_VERSION + "\n";
@@ -83,9 +96,10 @@ std::string version_text() {
          ".0 for a blob that needs nothing newer), reads oxr " + major + ".x\n";
     s += std::string("runtime: oxpack_runtime for CPython ") + OXPACK_PYTHON_MIN + " to " + OXPACK_PYTHON_MAX;
     std::string found;
-    for (int minor = 8; minor <= 30; ++minor) {
-        std::string tag = "cpython-3" + std::to_string(minor);
-        if (cli::find_runtime_extension(tag)) found += (found.empty() ? "" : ", ") + ("3." + std::to_string(minor));
+    // Newer than the table too: a runtime built for a Python this CLI does not know yet.
+    for (int minor = scan::kOldestMinor; minor <= 30; ++minor) {
+        if (cli::find_runtime_extension(scan::cpython_cache_tag(minor)))
+            found += (found.empty() ? "" : ", ") + scan::version_name(minor);
     }
     s += "; present here for " + (found.empty() ? std::string("none") : found);
     return s;

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 namespace oxpack::cli {
 namespace {
@@ -18,21 +18,6 @@ format::Blob open_blob(const std::string& path, format::OpenOptions options) {
 }
 
 format::Entry entry_at(const format::Blob& blob, uint32_t i) { return unwrap(blob.entry(i), Exit::BadInput); }
-
-std::string kind_name(uint8_t kind) {
-    if (kind >= 1 && kind <= format::kMaxKnownKind) return std::string(format::to_string(static_cast<format::Kind>(kind)));
-    return "unknown(" + std::to_string(kind) + ")";
-}
-
-std::string space_name(uint8_t space) {
-    if (space >= 1 && space <= 4) return std::string(format::to_string(static_cast<format::Space>(space)));
-    return "unknown(" + std::to_string(space) + ")";
-}
-
-std::string compression_name(uint8_t c) {
-    if (c <= format::kMaxKnownCompression) return std::string(format::to_string(static_cast<format::Compression>(c)));
-    return "unknown(" + std::to_string(c) + ")";
-}
 
 std::string hex64(uint64_t v) {
     char buf[17];

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "format/kinds.hpp"
 #include "format/reader.hpp"
 
 namespace oxpack::cli {
@@ -15,9 +16,10 @@ format::Blob open_blob(const std::string& path, format::OpenOptions options = {}
 // Decodes entry i or throws Failure(Exit::BadInput).
 format::Entry entry_at(const format::Blob& blob, uint32_t i);
 
-std::string kind_name(uint8_t kind);
-std::string space_name(uint8_t space);
-std::string compression_name(uint8_t compression);
+// Names of stored kind, space and compression bytes: lib/format/layout.hpp.
+using format::compression_name;
+using format::kind_name;
+using format::space_name;
 std::string hex64(uint64_t v);
 std::string hex32(uint32_t v);
 

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
 
 namespace oxpack::cli {
 
@@ -62,7 +62,7 @@ std::vector<freeze::ProfileEvent> load_profile(const ProfileArgs& a, const scan:
     if (!a.out.empty()) {
         if (events.empty()) throw Failure(Exit::Usage, "--profile-out needs --profile, --profile-script or --profile-from");
         std::string text = freeze::format_profile(events);
-        core::write_file_atomic(a.out, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+        util::write_file_atomic(a.out, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
     }
     return events;
 }

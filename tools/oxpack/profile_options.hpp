@@ -1,6 +1,6 @@
 // oxpack freeze's start-up profile options (--profile, --profile-script,
 // --profile-from, --profile-out, --profile-timeout): record or read a
-// profile for freeze::order_payloads (lib/freeze/layout.hpp).
+// profile for freeze::order_payloads (lib/freeze/payload_order.hpp).
 #pragma once
 
 #include <CLI/CLI.hpp>

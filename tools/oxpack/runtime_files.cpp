@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/process.hpp"
+#include "util/error.hpp"
+#include "util/process.hpp"
 
 namespace oxpack::cli {
 namespace fs = std::filesystem;
@@ -59,7 +59,7 @@ std::optional<std::string> find_runtime_extension(const std::string& cache_tag) 
 
 std::optional<std::string> interpreter_cache_tag(const std::string& python) {
     try {
-        auto r = core::run_capture({python, "-S", "-c", "import sys; print(sys.implementation.cache_tag)"});
+        auto r = util::run_capture({python, "-S", "-c", "import sys; print(sys.implementation.cache_tag)"});
         if (r.exit_code != 0) return std::nullopt;
         std::string tag = r.out;
         while (!tag.empty() && (tag.back() == '\n' || tag.back() == '\r')) tag.pop_back();

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 namespace oxpack::cli {
 

@@ -12,8 +12,8 @@
 #include <ctime>
 #include <fstream>
 
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
 #include "helpers.hpp"
 
 using namespace oxpack;
@@ -28,9 +28,9 @@ std::vector<unsigned char> bytes_of(const std::string& s) { return {s.begin(), s
 TEST_CASE("atomic_file: creates and replaces, with umask permissions, no temporary left") {
     test::TempDir dir;
     auto target = (dir / "out.oxr").string();
-    core::write_file_atomic(target, bytes_of("first"));
+    util::write_file_atomic(target, bytes_of("first"));
     CHECK(test::read_bytes(target) == bytes_of("first"));
-    core::write_file_atomic(target, bytes_of("second, longer"));
+    util::write_file_atomic(target, bytes_of("second, longer"));
     CHECK(test::read_bytes(target) == bytes_of("second, longer"));
     CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"out.oxr"});
     mode_t mask = umask(0);
@@ -43,7 +43,7 @@ TEST_CASE("atomic_file: creates and replaces, with umask permissions, no tempora
 TEST_CASE("atomic_file: a failed write leaves the existing output untouched and no temporary") {
     test::TempDir dir;
     auto target = (dir / "out.oxr").string();
-    core::write_file_atomic(target, bytes_of("precious"));
+    util::write_file_atomic(target, bytes_of("precious"));
     // Make write() fail half-way: a file size limit, with SIGXFSZ ignored so
     // that the write returns EFBIG instead of killing the process.
     struct rlimit old;
@@ -55,7 +55,7 @@ TEST_CASE("atomic_file: a failed write leaves the existing output untouched and 
     std::vector<unsigned char> big(100000, 'x');
     bool threw = false;
     try {
-        core::write_file_atomic(target, big);
+        util::write_file_atomic(target, big);
     } catch (const Failure& f) {
         threw = true;
         CHECK(f.code() == Exit::Io);
@@ -73,16 +73,16 @@ TEST_CASE("atomic_file: an impossible target fails with Exit::Io naming it") {
     test::TempDir dir;
     // Missing directory: no temporary file can be made.
     auto missing = (dir / "no" / "such" / "out.oxr").string();
-    CHECK_THROWS_AS(core::write_file_atomic(missing, bytes_of("x")), Failure);
+    CHECK_THROWS_AS(util::write_file_atomic(missing, bytes_of("x")), Failure);
     try {
-        core::write_file_atomic(missing, bytes_of("x"));
+        util::write_file_atomic(missing, bytes_of("x"));
     } catch (const Failure& f) {
         CHECK(f.code() == Exit::Io);
         CHECK(std::string(f.what()).find(missing) == 0);
     }
     // A non-empty directory in the way: the rename fails, the temporary goes.
     fs::create_directories(dir / "taken" / "child");
-    CHECK_THROWS_AS(core::write_file_atomic((dir / "taken").string(), bytes_of("x")), Failure);
+    CHECK_THROWS_AS(util::write_file_atomic((dir / "taken").string(), bytes_of("x")), Failure);
     CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"taken"});
     CHECK(fs::exists(dir / "taken" / "child"));
 }
@@ -100,10 +100,10 @@ TEST_CASE("atomic_file: a file written from pieces (more than IOV_MAX, empty one
         pieces.emplace_back(s);
         joined.insert(joined.end(), s.begin(), s.end());
     }
-    core::write_file_atomic(target, pieces);
+    util::write_file_atomic(target, pieces);
     CHECK(test::read_bytes(target) == joined);
     CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"out.oxr"});
-    core::write_file_atomic(target, std::span<const std::span<const unsigned char>>{});  // no pieces: empty file
+    util::write_file_atomic(target, std::span<const std::span<const unsigned char>>{});  // no pieces: empty file
     CHECK(fs::file_size(target) == 0);
 }
 
@@ -116,7 +116,7 @@ TEST_CASE("atomic_file: only a regular file is replaced, symlinks are written th
     fs::create_directories(dir / "adir.oxr");
     for (const auto& bad : {fifo, (dir / "adir.oxr").string()}) {
         try {
-            core::write_file_atomic(bad, bytes_of("x"));
+            util::write_file_atomic(bad, bytes_of("x"));
             FAIL("no exception for " << bad);
         } catch (const Failure& f) {
             CHECK(f.code() == Exit::BadInput);
@@ -130,20 +130,20 @@ TEST_CASE("atomic_file: only a regular file is replaced, symlinks are written th
     fs::create_directories(dir / "real");
     std::ofstream(dir / "real" / "target.oxr") << "old";
     fs::create_symlink("real/target.oxr", dir / "link.oxr");
-    core::write_file_atomic((dir / "link.oxr").string(), bytes_of("new"));
+    util::write_file_atomic((dir / "link.oxr").string(), bytes_of("new"));
     CHECK(fs::is_symlink(dir / "link.oxr"));
     CHECK(test::read_bytes((dir / "real" / "target.oxr").string()) == bytes_of("new"));
     CHECK(test::list_dir((dir / "real").string()) == std::vector<std::string>{"target.oxr"});
     // A chain of links ending nowhere: the file is created at its end.
     fs::create_symlink("link2.oxr", dir / "link1.oxr");
     fs::create_symlink("real/fresh.oxr", dir / "link2.oxr");
-    core::write_file_atomic((dir / "link1.oxr").string(), bytes_of("fresh"));
+    util::write_file_atomic((dir / "link1.oxr").string(), bytes_of("fresh"));
     CHECK(test::read_bytes((dir / "real" / "fresh.oxr").string()) == bytes_of("fresh"));
     // A symlink to a FIFO is refused, naming both; a loop is refused.
     fs::create_symlink(fifo, dir / "to_fifo.oxr");
-    CHECK(core::resolve_output_path((dir / "link.oxr").string()) == (dir / "real/target.oxr").string());
+    CHECK(util::resolve_output_path((dir / "link.oxr").string()) == (dir / "real/target.oxr").string());
     try {
-        core::resolve_output_path((dir / "to_fifo.oxr").string());
+        util::resolve_output_path((dir / "to_fifo.oxr").string());
         FAIL("no exception");
     } catch (const Failure& f) {
         CHECK(f.code() == Exit::BadInput);
@@ -151,13 +151,13 @@ TEST_CASE("atomic_file: only a regular file is replaced, symlinks are written th
     }
     fs::create_symlink("loop_b", dir / "loop_a");
     fs::create_symlink("loop_a", dir / "loop_b");
-    CHECK_THROWS_AS(core::resolve_output_path((dir / "loop_a").string()), Failure);
+    CHECK_THROWS_AS(util::resolve_output_path((dir / "loop_a").string()), Failure);
 }
 
 TEST_CASE("atomic_file: stale temporaries of the same output are removed, nothing else") {
     test::TempDir dir;
     auto target = (dir / "app.oxr").string();
-    const std::string prefix = core::temporary_prefix(target);
+    const std::string prefix = util::temporary_prefix(target);
     CHECK(prefix == ".app.oxr.oxpack-tmp.");
     char host_buf[256] = {};
     gethostname(host_buf, sizeof host_buf - 1);
@@ -184,14 +184,14 @@ TEST_CASE("atomic_file: stale temporaries of the same output are removed, nothin
     make(".other.oxr.oxpack-tmp." + host + "." + std::to_string(dead) + ".abcdef");  // another output: kept
     make(prefix + host + "." + std::to_string(dead) + ".toolong1");               // not our pattern: kept
     make("app.oxr", now - 5 * 24 * 3600);                                         // the output itself: kept
-    auto removed = core::remove_stale_temporaries(target, now);
+    auto removed = util::remove_stale_temporaries(target, now);
     std::sort(removed.begin(), removed.end());
     CHECK(removed == std::vector<std::string>{(dir / (prefix + "elsewhere.12345.stuvwx")).string(),
                                               (dir / (prefix + host + "." + std::to_string(dead) + ".abcdef")).string()});
     CHECK(test::list_dir(dir.path()).size() == 5);
     // The next write removes them too, and leaves only its output.
     make(prefix + host + "." + std::to_string(dead) + ".zzzzzz");
-    core::write_file_atomic(target, bytes_of("blob"));
+    util::write_file_atomic(target, bytes_of("blob"));
     CHECK(!fs::exists(dir / (prefix + host + "." + std::to_string(dead) + ".zzzzzz")));
     CHECK(test::read_bytes(target) == bytes_of("blob"));
 }

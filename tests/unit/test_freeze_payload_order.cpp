@@ -1,7 +1,7 @@
-// freeze/layout: payload order hints from the kind and a start-up profile.
+// freeze/payload_order: payload order hints from the kind and a start-up profile.
 #include <doctest/doctest.h>
 
-#include "freeze/layout.hpp"
+#include "freeze/payload_order.hpp"
 
 using namespace oxpack;
 using namespace oxpack::freeze;

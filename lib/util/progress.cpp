@@ -1,11 +1,11 @@
 // Progress bar drawing.
-#include "core/progress.hpp"
+#include "util/progress.hpp"
 
 #include <unistd.h>
 
 #include <cstdio>
 
-namespace oxpack::core {
+namespace oxpack::util {
 
 Progress::Progress(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) == 1) {}
 
@@ -63,4 +63,4 @@ void Progress::draw(bool force) {
     std::fflush(stderr);
 }
 
-}  // namespace oxpack::core
+}  // namespace oxpack::util

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-namespace oxpack::core {
+namespace oxpack::util {
 
 // The path a write to `path` would replace: `path`, or the end of the chain
 // of symlinks that starts there (which may not exist yet). Throws
@@ -49,4 +49,4 @@ std::vector<std::string> remove_stale_temporaries(const std::string& target, std
 // (".app.oxr.oxpack-tmp."): for tests and for the reliability harness.
 std::string temporary_prefix(const std::string& target);
 
-}  // namespace oxpack::core
+}  // namespace oxpack::util

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-namespace oxpack::core {
+namespace oxpack::util {
 
 inline std::string human_size(uint64_t bytes) {
     static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -18,4 +18,4 @@ inline std::string human_size(uint64_t bytes) {
     return buf;
 }
 
-}  // namespace oxpack::core
+}  // namespace oxpack::util

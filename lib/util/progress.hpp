@@ -7,7 +7,7 @@
 #include <mutex>
 #include <string>
 
-namespace oxpack::core {
+namespace oxpack::util {
 
 class Progress {
 public:
@@ -35,4 +35,4 @@ private:
     std::chrono::steady_clock::time_point last_{};
 };
 
-}  // namespace oxpack::core
+}  // namespace oxpack::util

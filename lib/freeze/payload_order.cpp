@@ -1,4 +1,4 @@
-#include "freeze/layout.hpp"
+#include "freeze/payload_order.hpp"
 
 #include <string_view>
 #include <unordered_map>

@@ -1,4 +1,4 @@
-#include "core/process.hpp"
+#include "util/process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -8,13 +8,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 extern char** environ;
 
-namespace oxpack::core {
+namespace oxpack::util {
 namespace {
 
 struct Pipe {
@@ -88,6 +90,57 @@ RunResult run_capture(const std::vector<std::string>& argv) {
     return r;
 }
 
+GroupRun run_in_group(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                      const std::string& output_path, double timeout_seconds) {
+    std::vector<std::string> env_strings(env);
+    std::vector<char*> envp;
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    pid_t pid = -1;
+    int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) throw Failure(Exit::BadInput, argv[0] + ": cannot run: " + std::strerror(rc));
+
+    GroupRun run;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
+    int status = 0;
+    bool terminated = false;
+    for (;;) {
+        pid_t r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid) break;
+        if (r < 0 && errno != EINTR) {
+            status = 0;
+            break;
+        }
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) {
+            // The whole process group: servers, and what they started.
+            ::kill(-pid, terminated ? SIGKILL : SIGTERM);
+            run.timed_out = true;
+            deadline = now + std::chrono::seconds(2);
+            terminated = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ::kill(-pid, SIGKILL);  // children left behind by the command
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run;
+}
+
 Child::Child(const std::vector<std::string>& argv) : program_(argv.at(0)) {
     Pipe in, out, err;
     pid_ = spawn(argv, in, out, err);
@@ -157,4 +210,4 @@ int Child::finish() {
     return code;
 }
 
-}  // namespace oxpack::core
+}  // namespace oxpack::util

@@ -1,7 +1,7 @@
 // Atomic output: resolve what may be replaced, temporary file, writev, fsync,
 // rename; temporaries removed on failure, on fatal signals, and (when a
 // writer was killed outright) by the next write to the same output.
-#include "core/atomic_file.hpp"
+#include "util/atomic_file.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -19,9 +19,9 @@
 #include <filesystem>
 #include <vector>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
-namespace oxpack::core {
+namespace oxpack::util {
 namespace fs = std::filesystem;
 namespace {
 
@@ -278,4 +278,4 @@ void write_file_atomic(const std::string& path, std::span<const std::span<const 
     temp.committed();
 }
 
-}  // namespace oxpack::core
+}  // namespace oxpack::util

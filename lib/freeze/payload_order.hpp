@@ -1,5 +1,5 @@
-// The payload layout of a freeze: which payloads sit next to which in the
-// blob's payload region (InputEntry::order_hint; the index is unaffected).
+// The payload order of a freeze (not the byte layout: format/layout.hpp):
+// which payloads sit next to which in the blob's payload region (InputEntry::order_hint; the index is unaffected).
 // Reading a module touches its bytecode, not its source: bytecode goes
 // first, and with a start-up profile the payloads that start-up reads go
 // before everything else, in the order it read them, so a cold start reads
