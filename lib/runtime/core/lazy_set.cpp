@@ -1,81 +1,19 @@
 #include "runtime/core/lazy_set.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 
 namespace oxpack::runtime {
-
-namespace {
-
-// One bracket expression at p[0] == '['; on success `consumed` is its length
-// and `hit` whether `c` is in it. A '[' without a closing ']' is a literal.
-bool bracket(std::string_view p, char c, size_t& consumed, bool& hit) {
-    size_t i = 1;
-    bool negate = i < p.size() && p[i] == '!';
-    if (negate) ++i;
-    size_t first = i;
-    bool in = false;
-    for (; i < p.size() && (p[i] != ']' || i == first); ++i) {
-        if (i + 2 < p.size() && p[i + 1] == '-' && p[i + 2] != ']') {
-            if (p[i] <= c && c <= p[i + 2]) in = true;
-            i += 2;
-        } else if (p[i] == c) {
-            in = true;
-        }
-    }
-    if (i >= p.size()) return false;
-    consumed = i + 1;
-    hit = in != negate;
-    return true;
-}
-
-}  // namespace
-
-bool glob_match(std::string_view p, std::string_view s) {
-    // Iterative, with one backtrack point for the last '*': linear in
-    // practice, no recursion on hostile patterns.
-    size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
-    while (si < s.size()) {
-        if (pi < p.size()) {
-            char pc = p[pi];
-            if (pc == '*') {
-                star = pi++;
-                mark = si;
-                continue;
-            }
-            if (pc == '[') {
-                size_t used = 0;
-                bool hit = false;
-                if (bracket(p.substr(pi), s[si], used, hit)) {
-                    if (hit) {
-                        pi += used;
-                        ++si;
-                        continue;
-                    }
-                } else if (s[si] == '[') {
-                    ++pi;
-                    ++si;
-                    continue;
-                }
-            } else if (pc == '?' || pc == s[si]) {
-                ++pi;
-                ++si;
-                continue;
-            }
-        }
-        if (star == std::string_view::npos) return false;
-        pi = star + 1;
-        si = ++mark;
-    }
-    while (pi < p.size() && p[pi] == '*') ++pi;
-    return pi == p.size();
-}
 
 LazySet::LazySet(std::vector<std::string> globs) : globs_(std::move(globs)) {
     globs_.erase(std::remove(globs_.begin(), globs_.end(), std::string()), globs_.end());
 }
 
 bool LazySet::contains(std::string_view module) const {
-    return std::any_of(globs_.begin(), globs_.end(), [&](const std::string& g) { return glob_match(g, module); });
+    const std::string name(module);  // fnmatch wants it NUL-terminated
+    return std::any_of(globs_.begin(), globs_.end(),
+                       [&](const std::string& g) { return ::fnmatch(g.c_str(), name.c_str(), 0) == 0; });
 }
 
 std::vector<std::string> split_globs(std::string_view list) {

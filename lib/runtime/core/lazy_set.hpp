@@ -1,6 +1,8 @@
-// Which modules execute lazily (install(lazy=...)): a set of fnmatch-style
-// globs over full module names. No Python here: the binding asks contains()
-// once per module it executes, and only when the set is not empty.
+// Which modules execute lazily (install(lazy=...)): a set of fnmatch(3)
+// globs over full module names (`*` crosses dots: "sympy*" is sympy and all
+// below it; as --materialize and freeze's filters match). No Python here:
+// the binding asks contains() once per module it executes, and only when the
+// set is not empty.
 #pragma once
 
 #include <string>
@@ -8,12 +10,6 @@
 #include <vector>
 
 namespace oxpack::runtime {
-
-// fnmatch(3) without flags, on a module name: `*` matches any run of
-// characters (dots too: "sympy*" is sympy and all below it), `?` one
-// character, `[abc]` / `[!abc]` / `[a-z]` one of a set. No escapes (module
-// names hold none of the special characters).
-bool glob_match(std::string_view pattern, std::string_view name);
 
 class LazySet {
 public:
