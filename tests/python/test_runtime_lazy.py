@@ -28,6 +28,20 @@ FIXTURE = {
     "lz/traced.py": LOG + "def boom():\n    raise RuntimeError('from the lazy body')  # a line to show\n",
     "lz/sub_user.py": LOG + "from lz import plain\nTWICE = plain.VALUE * 2\n",
     "lz/data.txt": "data\n",
+    # six's pattern: a module that makes itself a package in its body and
+    # serves its submodules from a meta path finder it registers.
+    "lz/sixlike.py": LOG + (
+        "import sys, importlib.machinery\n"
+        "__path__ = []\n"
+        "class _Moves:\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == __name__ + '.moves':\n"
+        "            return importlib.machinery.ModuleSpec(name, self)\n"
+        "    def create_module(self, spec):\n"
+        "        return None\n"
+        "    def exec_module(self, module):\n"
+        "        module.X = 'moved'\n"
+        "sys.meta_path.append(_Moves())\n"),
 }
 
 PRELUDE = """
@@ -228,3 +242,16 @@ for bad in (3, [1], b'lz'):
 print(json.dumps(out))
 """, blob)
     assert all(m.startswith("lazy must be False, True, or module-name globs") for m in r), r
+
+
+def test_a_body_that_sets_its_own_path_runs_when_the_import_system_asks(tree):
+    """__path__ (and the import system's other attributes) are served without
+    running the body only when present: six sets __path__ in its body."""
+    blob = lazy_blob(tree)
+    r = run_json(PRELUDE % "['lz.*']" + """
+import lz.sixlike
+before = ran()
+import lz.sixlike.moves
+print(json.dumps([before, ran(), lz.sixlike.moves.X]))
+""", blob)
+    assert r == [["lz"], ["lz", "lz.sixlike"], "moved"]

@@ -434,7 +434,10 @@ class _LazyModule(_ModuleType):
     """A module whose body runs on first use (oxpack_runtime, lazy=...)."""
 
     def __getattribute__(self, attr):
-        if attr not in _IMPORT_ATTRS:
+        # The import system's own attributes are served as they are; one the
+        # body itself would set (six sets __path__ to become a package) runs
+        # the body first.
+        if attr not in _IMPORT_ATTRS or attr not in _raw_dict(self):
             _run_deferred(self)
         return _module_getattribute(self, attr)
 
