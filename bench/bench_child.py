@@ -28,19 +28,30 @@ def load_runtime(ext):
     return rt
 
 
+def import_all(names):
+    """Each module of `names` imported in turn, failures ignored."""
+    for name in names:
+        try:
+            __import__(name)
+        except Exception:
+            pass
+
+
+def run_script(path, run_name="__workload__"):
+    """A workload script, run as module `run_name`."""
+    with open(path) as f:
+        code = compile(f.read(), path, "exec")
+    exec(code, {"__name__": run_name})
+
+
 def run_workload(workload):
     """A workload file: a script (.py), run as __bench__, or module names
     imported one by one (failures ignored; antigravity and this skipped)."""
     if workload.endswith(".py"):
-        exec(compile(open(workload).read(), workload, "exec"), {"__name__": "__bench__"})
+        run_script(workload, "__bench__")
     else:
-        for name in open(workload).read().split():
-            if name in ("antigravity", "this"):
-                continue
-            try:
-                __import__(name)
-            except Exception:
-                pass
+        with open(workload) as f:
+            import_all(n for n in f.read().split() if n not in ("antigravity", "this"))
 
 
 def mark(prefix, what):

@@ -58,15 +58,9 @@ if mark:
 before = len(sys.modules)
 t0 = time.perf_counter()
 if cfg["workload"] == "stdlib":
-    for name in cfg["modules"]:
-        try:
-            __import__(name)
-        except Exception:
-            pass
+    bench.import_all(cfg["modules"])
 else:
-    with open(cfg["script"]) as f:
-        code = compile(f.read(), cfg["script"], "exec")
-    exec(code, {"__name__": "__workload__"})
+    bench.run_script(cfg["script"])
 import_s = time.perf_counter() - t0
 after = len(sys.modules)
 if mark:

@@ -35,8 +35,7 @@ MODES = ("index", "once", "header")
 
 def runtime_ext(python):
     tag = se.run([python, "-c", "import sys; print(sys.implementation.cache_tag)"]).stdout.strip()
-    d = se.BUILD / "python" / tag
-    return str(next(d.glob("oxpack_runtime*.so")))
+    return se.runtime_in(str(se.BUILD / "python" / tag))
 
 
 def main():

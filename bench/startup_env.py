@@ -14,12 +14,14 @@ the default importer's baseline. Kept compatible with Python 3.8.
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchfn import runtime_in, stats  # noqa: E402,F401  (one harness: stats and the runtime's file for every bench)
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD = Path(os.environ.get("OXPACK_BUILD_DIR", REPO / "build"))
@@ -42,10 +44,6 @@ VARIANTS = {
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
-
-
-def stats(xs):
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "n": len(xs)}
 
 
 def run(cmd, ok=(0,), **kw):
