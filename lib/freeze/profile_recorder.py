@@ -105,6 +105,7 @@ def _oxpack_record():
 
 def _lazy_analysis(emit):
     import _thread
+    import _warnings
     import builtins
     import gc
     import time
@@ -202,7 +203,6 @@ def _lazy_analysis(emit):
         return module_getattribute(module, "__dict__").get(name, default) if module is not None else default
 
     def snapshot():
-        w = sys.modules.get("warnings")
         cr = sys.modules.get("copyreg")
         lg = sys.modules.get("logging")
         ax = sys.modules.get("atexit")
@@ -221,7 +221,7 @@ def _lazy_analysis(emit):
             "sets a trace or profile function": (sys.gettrace(), sys.getprofile()),
             "registers an atexit function": attr(ax, "_ncallbacks", lambda: 0)(),
             # None: the module is not loaded (yet); its own import is no change.
-            "changes the warnings filters": tuple(attr(w, "filters", ())) if w is not None else None,
+            "changes the warnings filters": tuple(_warnings.filters),  # warnings.filters is this list
             "registers a pickle reducer": ((len(attr(cr, "dispatch_table", ())), len(attr(cr, "_extension_registry", ())))
                                            if cr is not None else None),
             "configures logging": ((tuple(root.handlers), root.level, root.manager.disable)

@@ -146,7 +146,7 @@ def test_profile_recorder_records_imports_and_reads(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(rec_dir), str(own)]), OXPACK_PROFILE_OUT=str(events))
     r = subprocess.run([sys.executable, "-c", program], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        universal_newlines=True, env=env, cwd=str(tmp_path))
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0 and r.stderr == "", r.stderr  # nothing of its own on the application's stderr
     out = json.loads(r.stdout)
     assert out["own"] == "ran"
     assert str(rec_dir) not in out["path"] and str(own) in out["path"]  # the application's usual sys.path
@@ -165,6 +165,118 @@ def test_profile_recorder_records_imports_and_reads(tmp_path):
     r = subprocess.run([sys.executable, "-c", program], stdout=subprocess.PIPE, universal_newlines=True, env=env,
                        cwd=str(tmp_path), check=True)
     assert json.loads(r.stdout)["own"] == "ran"
+
+
+# One module per hazard the lazy analysis must see (freeze --lazy auto), and
+# the cases it must leave alone.
+HAZARDS = {
+    "hz/__init__.py": "",
+    "hz/unused.py": "VALUE = 1\n",
+    "hz/used.py": "VALUE = 2\n",
+    "hz/submodule_user.py": "import hz.unused_pkg\nimport hz.unused_pkg.inner\n",
+    "hz/unused_pkg/__init__.py": "",
+    "hz/unused_pkg/inner.py": "X = 1\n",
+    "hz/own_class.py": "class Own(type):\n    pass\nclass Thing(metaclass=Own):\n    pass\nThing.extra = 1\n",
+    "hz/atexit_mod.py": "import atexit\natexit.register(lambda: None)\n",
+    "hz/sysmodules.py": "import sys\nsys.modules['hz_alias_oxpack'] = sys.modules[__name__]\n",
+    "hz/syspath.py": "import sys\nsys.path.append('/nonexistent-oxpack')\n",
+    "hz/meta_path.py": "import sys\nclass F:\n    def find_spec(self, *a):\n        return None\nsys.meta_path.append(F())\n",
+    "hz/patcher.py": "import hz.target\nhz.target.PATCHED = True\n",
+    "hz/target.py": "PATCHED = False\n",
+    "hz/class_patcher.py": "import hz.target_cls\nsetattr(hz.target_cls.C, 'added', 1)\n",
+    "hz/target_cls.py": "class C:\n    pass\n",
+    "hz/registry.py": "HANDLERS = {}\ndef register(f):\n    HANDLERS[f.__name__] = f\n    return f\n",
+    "hz/plugin.py": "from hz.registry import register\n@register\ndef handler():\n    return 1\n",
+    "hz/meta.py": ("class Meta(type):\n    seen = []\n    def __init__(cls, *a):\n"
+                   "        super().__init__(*a)\n        Meta.seen.append(cls)\n"),
+    "hz/meta_user.py": "from hz.meta import Meta\nclass Thing(metaclass=Meta):\n    pass\n",
+    "hz/base.py": "class Base:\n    kinds = []\n    def __init_subclass__(cls):\n        Base.kinds.append(cls)\n",
+    "hz/sub_user.py": "from hz.base import Base\nclass Kind(Base):\n    pass\n",
+    "hz/warn.py": "import warnings\nwarnings.filterwarnings('ignore', message='oxpack-test')\n",
+    "hz/codec.py": "import codecs\ncodecs.register(lambda name: None)\n",
+    "hz/pickler.py": "import copyreg\nclass P:\n    pass\ncopyreg.pickle(P, lambda p: (P, ()))\n",
+    "hz/environ.py": "import os\nos.environ['OXPACK_TEST_ENV'] = '1'\n",
+    "hz/abc_reg.py": "import collections.abc\nclass Mine:\n    pass\ncollections.abc.Sized.register(Mine)\n",
+    "hz/abc_other.py": "import collections.abc, fractions\ncollections.abc.Hashable.register(fractions.Fraction)\n",
+    "hz/fails.py": "raise ValueError('hz.fails')\n",
+    "hz/imports_effect.py": "import hz.effect_inner\n",
+    "hz/effect_inner.py": "import atexit\natexit.register(lambda: None)\n",
+}
+HAZARD_MAIN = """
+import hz.unused, hz.used, hz.submodule_user, hz.own_class, hz.atexit_mod, hz.sysmodules, hz.syspath
+import hz.meta_path, hz.patcher, hz.class_patcher, hz.plugin, hz.meta_user, hz.sub_user, hz.warn
+import hz.codec, hz.pickler, hz.environ, hz.abc_reg, hz.abc_other, hz.imports_effect
+try:
+    import hz.fails
+except ValueError:
+    pass
+print(hz.used.VALUE)
+"""
+
+
+def test_profile_recorder_lazy_analysis_sees_each_hazard(tmp_path):
+    """OXPACK_PROFILE_LAZY=1: 'ran', 'touched', 'effect' and 'failed' lines,
+    per module, on this interpreter."""
+    rec_dir = tmp_path / "recorder"
+    rec_dir.mkdir()
+    (rec_dir / "sitecustomize.py").write_text(read(RECORDER))
+    for name, text in HAZARDS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "main.py").write_text(HAZARD_MAIN)
+    events = tmp_path / "events"
+    env = dict(os.environ, PYTHONPATH=str(rec_dir), OXPACK_PROFILE_OUT=str(events), OXPACK_PROFILE_LAZY="1")
+    r = subprocess.run([sys.executable, str(tmp_path / "main.py")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True, env=env, cwd=str(tmp_path))
+    assert (r.returncode, r.stdout, r.stderr) == (0, "2\n", "")
+    ran, touched, effects, failed = set(), {}, {}, set()
+    for line in events.read_text().splitlines():
+        kind, _, rest = line.partition(" ")
+        name, _, detail = rest.partition(" ")
+        if kind == "ran":
+            assert int(detail) >= 0
+            ran.add(name)
+        elif kind == "touched":
+            touched.setdefault(name, detail)
+        elif kind == "effect":
+            effects.setdefault(name, []).append(detail)
+        elif kind == "failed":
+            failed.add(name)
+        else:
+            assert kind in ("import", "open"), line
+    hz = {n for n in ran if n.startswith("hz.")}
+    assert hz == {n[:-3].replace("/", ".").replace(".__init__", "") for n in HAZARDS if n != "hz/__init__.py"} - {
+        "hz.fails"}
+    assert failed == {"hz.fails"}
+    assert touched["hz.used"] == "VALUE __main__"
+    assert "hz.target" not in touched  # written, not read: a lazy body would not run
+    # a submodule imported from outside its package's body reads __path__: a use
+    assert touched["hz.unused_pkg"] == "__path__ hz.submodule_user"
+    expected = {
+        "hz.atexit_mod": "registers an atexit function",
+        "hz.imports_effect": "registers an atexit function",  # an effect of an import it made
+        "hz.sysmodules": "puts hz_alias_oxpack in sys.modules",
+        "hz.syspath": "changes sys.path",
+        "hz.meta_path": "changes sys.meta_path",
+        "hz.patcher": "sets hz.target.PATCHED",
+        "hz.class_patcher": "sets hz.target_cls.C.added",
+        "hz.plugin": "something else keeps its function handler",
+        "hz.meta_user": "makes class Thing with metaclass hz.meta.Meta",
+        "hz.sub_user": "subclasses hz.base.Base, which has __init_subclass__",
+        "hz.warn": "changes the warnings filters",
+        "hz.codec": "registers a codec search function",
+        "hz.pickler": "registers a pickle reducer",
+        "hz.environ": "changes os.environ",
+        "hz.abc_other": "registers fractions.Fraction with collections.abc.Hashable",
+    }
+    for name, what in expected.items():
+        assert what in effects.get(name, []), (name, effects.get(name))
+    # What a module does to itself, its own classes and ABC registrations of
+    # its own classes are no effects.
+    for name in ("hz.unused", "hz.used", "hz.own_class", "hz.abc_reg", "hz.target", "hz.registry", "hz.meta",
+                 "hz.base", "hz.unused_pkg.inner"):
+        assert name not in effects, (name, effects.get(name))
+    assert "hz.unused" not in touched and "hz.own_class" not in touched
 
 
 def test_python_versions_table_knows_this_interpreter():

@@ -39,6 +39,23 @@ TEST_CASE("profile text: malformed lines name the file and line") {
     fails("json\nfoo/bar\n", "not a module name");
 }
 
+TEST_CASE("profile text: the lazy analysis's lines") {
+    auto events = parse_profile("import a\nran a 120\ntouched a VALUE __main__\ntouched a OTHER b\n"
+                                "effect a changes sys.path\neffect a changes sys.path\neffect a puts x in sys.modules\n"
+                                "failed b\n",
+                                "p");
+    REQUIRE(events.size() == 6);  // the second touch and the repeated effect dropped
+    CHECK(events[1] == ProfileEvent{ProfileEvent::Ran, "a", "120"});
+    CHECK(events[2] == ProfileEvent{ProfileEvent::Touched, "a", "VALUE __main__"});
+    CHECK(events[3] == ProfileEvent{ProfileEvent::Effect, "a", "changes sys.path"});
+    CHECK(events[4] == ProfileEvent{ProfileEvent::Effect, "a", "puts x in sys.modules"});
+    CHECK(events[5] == ProfileEvent{ProfileEvent::Failed, "b"});
+    CHECK(parse_profile(format_profile(events), "again") == events);
+    CHECK_THROWS_AS(parse_profile("ran a\n", "p"), Failure);         // no time
+    CHECK_THROWS_AS(parse_profile("failed a b\n", "p"), Failure);    // not a module name
+    CHECK_THROWS_AS(parse_profile("effect a/b x\n", "p"), Failure);  // not a module name
+}
+
 TEST_CASE("record_profile: imports in order, files read, output and exit code kept, nothing from -I") {
     const char* py = "python3";
     test::TempDir dir;

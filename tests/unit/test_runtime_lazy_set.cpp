@@ -37,3 +37,26 @@ TEST_CASE("LazySet and split_globs") {
     CHECK(split_globs("").empty());
     CHECK(split_globs(" , ").empty());
 }
+
+TEST_CASE("LazySet: plain names (a set chosen from a profile) beside patterns, copies and moves") {
+    std::vector<std::string> names;
+    for (int i = 0; i < 500; ++i) names.push_back("pkg.mod" + std::to_string(i));
+    names.push_back("other.*");
+    LazySet s(names);
+    CHECK(s.contains("pkg.mod0"));
+    CHECK(s.contains("pkg.mod499"));
+    CHECK_FALSE(s.contains("pkg.mod500"));
+    CHECK_FALSE(s.contains("pkg.mod"));  // a plain name is not a prefix
+    CHECK(s.contains("other.x"));
+    LazySet copy = s;
+    LazySet moved = std::move(s);
+    CHECK(copy.contains("pkg.mod7"));
+    CHECK(moved.contains("pkg.mod7"));
+    CHECK(moved.contains("other.y"));
+    LazySet assigned;
+    assigned = copy;
+    CHECK(assigned.contains("pkg.mod42"));
+    CHECK(assigned.globs().size() == 501);
+    CHECK(LazySet({"a[b]"}).contains("ab"));  // brackets make a pattern
+    CHECK_FALSE(LazySet({"a[b]"}).contains("a[b]"));
+}

@@ -14,6 +14,7 @@ Action setup_info(CLI::App& app) {
         std::string blob;
         bool json = false;
         bool tree = false;
+        bool lazy = false;
         int depth = 0;
     };
     auto o = std::make_shared<Opts>();
@@ -25,8 +26,19 @@ Action setup_info(CLI::App& app) {
     app.add_option("--depth", o->depth, "With --tree: levels to show below the file (1 roots, 2 packages, 3 kinds; "
                                         "default: all)")
         ->check(CLI::Range(0, 3));
+    app.add_flag("--lazy", o->lazy,
+                 "Only the blob's lazy set, one module name or glob a line (freeze --lazy auto, --lazy-include; "
+                 "oxpack lazy-report says why each was chosen)");
     return [o] {
         auto blob = open_blob(o->blob);
+        if (o->lazy) {
+            auto info = unwrap(blob.info(), Exit::BadInput);
+            if (o->json)
+                print_json({{"file", o->blob}, {"lazy", info.lazy}});
+            else
+                for (const auto& m : info.lazy) std::cout << m << "\n";
+            return 0;
+        }
         if (o->tree) {
             BlobAnalysis a = analyse_blob(blob, o->blob, 0, 0);
             if (o->json)
@@ -102,7 +114,12 @@ Action setup_info(CLI::App& app) {
                   << "origin mode:     " << j["origin"].get<std::string>() << "\n";
         for (const auto& r : info.roots) std::cout << "root:            " << r.path << "\n";
         for (const auto& m : info.materialize) std::cout << "materialize:     " << m << "\n";
-        for (const auto& m : info.lazy) std::cout << "lazy:            " << m << "\n";
+        // A set chosen from a profile is hundreds of names: a few, and the count.
+        constexpr size_t kShown = 8;
+        for (size_t i = 0; i < info.lazy.size() && i < kShown; ++i)
+            std::cout << "lazy:            " << info.lazy[i] << "\n";
+        if (info.lazy.size() > kShown)
+            std::cout << "lazy:            ... " << info.lazy.size() << " in all (oxpack info --lazy lists them)\n";
         std::cout << "entries:         " << all.count << " (" << all.stored << " bytes stored, " << all.raw
                   << " bytes raw)\n";
         for (const auto& [k, v] : by_kind)

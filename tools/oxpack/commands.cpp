@@ -18,14 +18,18 @@ std::span<const Command> commands() {
          "compiler (one helper process per core), and writes one blob: an index that the runtime looks names "
          "up in, and the payloads. The output is written atomically: readers see the old file or the new one. "
          "With --profile the payloads that a run of a command reads at start-up are laid out first, in that "
-         "order.",
+         "order. With --lazy auto the same run also chooses the blob's lazy set: the modules it imported and "
+         "never used afterwards, whose import changed nothing outside themselves; their bodies then run on "
+         "first use (install(lazy=True), oxpack run --lazy auto). --lazy check also runs the command eagerly "
+         "and lazily and refuses the set if its output differs.",
          "  oxpack freeze -o app.oxr                      # python3's sys.path: stdlib + site-packages\n"
          "  oxpack freeze site-packages --python python3.12 --compress zstd:9 -o app.oxr\n"
          "  oxpack freeze wheels/ --exclude '*.tests' --sources drop --optimize 0,2 -o app.oxr\n"
          "  oxpack freeze --profile 'python3 -m myapp --version' --profile-out app.profile -o app.oxr\n"
          "  oxpack freeze --profile-from app.profile -o app.oxr   # the same layout again, no run\n"
          "  oxpack freeze --origin blob --materialize jedi -o app.oxr  # jedi runs a helper script by its path\n"
-         "  oxpack freeze --lazy-include 'sympy.*' -o app.oxr && oxpack run app.oxr --lazy auto -m myapp\n"
+         "  oxpack freeze --profile 'python3 -m myapp --help' --lazy check -o app.oxr  # then: oxpack run app.oxr --lazy auto -m myapp\n"
+         "  oxpack freeze --lazy-include 'sympy.*' --lazy-exclude 'sympy.core*' -o app.oxr\n"
          "  SOURCE_DATE_EPOCH=0 oxpack freeze -o a.oxr && oxpack verify a.oxr",
          setup_freeze},
         {"diff", "Compare two blobs: entries added, removed, changed",
@@ -87,6 +91,15 @@ std::span<const Command> commands() {
          "  oxpack report app.oxr -o report.html\n"
          "  oxpack report app.oxr -o - --top 100 > report.html",
          setup_report},
+        {"lazy-report", "Say why each module a profiled run imported would or would not run lazily",
+         "Runs a command under the recorder that freeze --lazy auto uses (or reads a profile it saved) and "
+         "prints, for every module whose body ran, whether it would be in the lazy set and why: never used "
+         "after its import; used (which attribute, read by which module); or an effect of its import outside "
+         "itself (a registration, a sys.modules or sys.path edit, a write to another module...). No blob is "
+         "built; freeze also drops modules that are not Python code in the blob.",
+         "  oxpack lazy-report --profile 'python3 -m pip list'\n"
+         "  oxpack lazy-report --profile-from app.profile --json | jq '.[] | select(.lazy) | .module'",
+         setup_lazy_report},
         {"completion", "Print the shell completion script for bash, zsh or fish",
          "Prints the completion script for bash, zsh or fish, generated from the same command table as --help."
          " The wheel installs all three under share/.",

@@ -34,6 +34,7 @@ Action setup_extract(CLI::App& app);
 Action setup_run(CLI::App& app);
 Action setup_hook(CLI::App& app);
 Action setup_report(CLI::App& app);
+Action setup_lazy_report(CLI::App& app);
 Action setup_completion(CLI::App& app);
 Action setup_man(CLI::App& app);
 
