@@ -10,7 +10,9 @@ plugins through entry points, requests imports a mypyc-compiled module,
 jedi runs a helper script by path in a child process (frozen with
 --materialize), ssl opens certifi's bundle in C, pip lists and shows the
 distributions, Flask and jinja2 load templates from a package, and a
-multiprocessing spawn pool imports a module that exists only in a blob."""
+multiprocessing spawn pool imports a module that exists only in a blob.
+Each runs eagerly and again with lazy execution, the environment's lazy
+set chosen by `freeze --lazy auto` from a profiled run of all of them."""
 import json
 import os
 import shutil
@@ -122,8 +124,9 @@ PROGRAMS = {
         """,
 }
 
-# Runs a program file as __main__, with the blobs (argv[2:]) installed in
-# blob mode first, or (no blobs) with APP's directory on sys.path.
+# Runs a program file as __main__, with the blobs (argv[3:]) installed in
+# blob mode first (argv[1] 'lazy': with their lazy sets), or (no blobs) with
+# APP's directory on sys.path.
 RUNNER = textwrap.dedent("""\
     import sys, runpy, warnings
     warnings.simplefilter('ignore')
@@ -131,7 +134,7 @@ RUNNER = textwrap.dedent("""\
     if blobs:
         import oxpack_runtime
         for b in blobs:
-            oxpack_runtime.install(b, origin='blob')
+            oxpack_runtime.install(b, origin='blob', lazy=b.endswith('-lazy.oxr'))
     else:
         sys.path.insert(0, app_dir)
     sys.argv = [program]
@@ -191,14 +194,45 @@ def blobs(tmp_path_factory):
     return env, app, str(app_dir)
 
 
+@pytest.fixture(scope="module")
+def lazy_env_blob(blobs, tmp_path_factory):
+    """The environment's blob again, its lazy set chosen by `freeze --lazy
+    auto` from a profiled run of every program (from the files)."""
+    _, _, app_dir = blobs
+    base = tmp_path_factory.mktemp("standalone-lazy")
+    driver = base / "all_programs.py"
+    names = sorted(PROGRAMS)
+    for name in names:
+        (base / (name + ".py")).write_text(textwrap.dedent(PROGRAMS[name]))
+    driver.write_text(textwrap.dedent("""\
+        import subprocess, sys
+        for name in %r:
+            subprocess.run([sys.executable, '-c', %r, %r + '/' + name + '.py', %r], check=True)
+        """ % (names, RUNNER, str(base), app_dir)))
+    blob = str(base / "env-lazy.oxr")
+    r = subprocess.run([blobtools.OXPACK, "freeze", "--python", sys.executable, "--origin", "blob",
+                        "--materialize", "jedi", "--materialize", "parso", "--profile-script", str(driver),
+                        "--lazy", "auto", "--profile-timeout", "600", "-o", blob],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                       env=dict(os.environ, PIP_NO_INDEX="1", PYTHONHASHSEED="0"))
+    assert r.returncode in (0, 5), r.stderr
+    lazy = subprocess.run([blobtools.OXPACK, "info", "--lazy", blob], stdout=subprocess.PIPE,
+                          universal_newlines=True, check=True).stdout.split()
+    assert len(lazy) > 20  # modules every program imports and none uses
+    return blob
+
+
 def run(cmd, env):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env,
                           timeout=600)
 
 
+@pytest.mark.parametrize("mode", ["eager", "lazy"])
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_program_runs_from_the_blob_alone(name, blobs, hidden_ok, tmp_path):
+def test_program_runs_from_the_blob_alone(name, mode, blobs, hidden_ok, tmp_path, request):
     env_blob, app_blob, app_dir = blobs
+    if mode == "lazy":
+        env_blob = request.getfixturevalue("lazy_env_blob")
     program = tmp_path / (name + ".py")
     program.write_text(textwrap.dedent(PROGRAMS[name]))
     env = blobtools.env_with_runtime({"OXPACK_CACHE_DIR": str(tmp_path / "cache"), "PIP_NO_INDEX": "1",
