@@ -99,7 +99,10 @@ std::vector<LazyDecision> choose_lazy(const std::vector<ProfileEvent>& profile, 
         } else if (const std::string* g = matching(options.exclude, name)) {
             d.reason = "excluded by --lazy-exclude '" + *g + "'";
         } else if (options.deferrable && !options.deferrable(name)) {
-            d.reason = "not in the blob as Python source or bytecode";
+            if (from_profile && s != nullptr && !s->ran && !s->failed)
+                d.reason = profile_reason(*s, d.lazy);  // a built-in or frozen module: say that
+            else
+                d.reason = "not in the blob as Python source or bytecode";
         } else if (const std::string* g = matching(options.include, name)) {
             d.lazy = true;
             d.reason = "included by --lazy-include '" + *g + "'";
