@@ -126,29 +126,31 @@ def _lazy_analysis(emit):
     stacks = {}       # thread -> [[name, snapshot, start time], ...]: bodies running
     finding = set()   # (thread, name): our own _find_spec call, not to be watched again
     looked_up = set()  # names the import system looked up
+    looked_up_tails = set()  # and their last components
     init_keys = {}    # name -> the attributes set before its body ran
     wrapped = {}      # loader class -> its watching subclass (or None)
+    MISSING = object()
     ran = {}          # name -> module, for the check at exit
 
     def stack():
         return stacks.setdefault(_thread.get_ident(), [])
 
-    def effect(what, owner=None):
-        """An effect of every import in progress in this thread, except
-        those it is internal to: a change to module `owner` (or to what it
-        defines) is internal to owner's package and, while owner's body
-        runs, to every import that caused it."""
+    def affected(owner):
+        """The imports in progress in this thread that a change to module
+        `owner` (or to what it defines) is an effect of: all but owner's
+        package and, while owner's body runs, the imports that caused it."""
         st = stack()
         first = 0
         if owner:
             for i, frame in enumerate(st):
                 if frame[0] == owner:
                     first = i + 1
-        for frame in st[first:]:
-            name = frame[0]
-            if owner and (owner == name or owner.startswith(name + ".")):
-                continue
-            emit("effect", "%s %s" % (name, what))
+        return [frame for frame in st[first:]
+                if not (owner and (owner == frame[0] or owner.startswith(frame[0] + ".")))]
+
+    def effect(what, owner=None):
+        for frame in affected(owner):
+            emit("effect", "%s %s" % (frame[0], what))
 
     def caller():
         f = sys._getframe(2)  # the code reading the attribute
@@ -196,7 +198,11 @@ def _lazy_analysis(emit):
                     return
             except AttributeError:
                 pass
-        effect("sets %s.%s" % (target, attr), owner=target)
+        # Judged when each import ends: a write undone by then (warnings.
+        # catch_warnings restores warnings.filters) is no effect.
+        d = module_getattribute(module, "__dict__")
+        for frame in affected(target):
+            frame[3].setdefault((id(module), attr), (module, attr, d.get(attr, MISSING)))
 
     def attr(module, name, default=None):
         """A module's attribute, read without counting as a use."""
@@ -244,8 +250,10 @@ def _lazy_analysis(emit):
         b, a = before["sys.modules"], after["sys.modules"]
         for name, module in a.items():
             if name not in b:
-                # (an extension module's own submodules, pyexpat.errors, are part of its import)
-                if name not in looked_up and name.rpartition(".")[0] not in looked_up:
+                # (an extension module's own submodules, pyexpat.errors or cffi's
+                # _openssl.lib for cryptography's ..._openssl, are part of its import)
+                parent = name.rpartition(".")[0]
+                if name not in looked_up and parent not in looked_up and parent not in looked_up_tails:
                     yield "puts %s in sys.modules" % name
             elif b[name] is not module:
                 yield "replaces %s in sys.modules" % name
@@ -317,13 +325,16 @@ def _lazy_analysis(emit):
             module_setattr(module, "__class__", Tracked)
         else:
             emit("effect", "%s has its own module class %s" % (name, type(module).__qualname__))
-        stack().append([name, snapshot(), time.perf_counter()])
+        stack().append([name, snapshot(), time.perf_counter(), {}])  # the last: writes to other modules
 
     def end(name, module, ok):
         frame = stack().pop()  # first: the stack stays right whatever follows
         micros = int((time.perf_counter() - frame[2]) * 1e6)
         for what in differences(frame[1], snapshot()):
             emit("effect", "%s %s" % (name, what))
+        for written, attr_name, before in frame[3].values():
+            if module_getattribute(written, "__dict__").get(attr_name, MISSING) is not before:
+                emit("effect", "%s sets %s.%s" % (name, attr(written, "__name__"), attr_name))
         if sys.modules.get(name) is not module:
             emit("effect", "%s replaces itself in sys.modules" % name)
         if ok:
@@ -358,6 +369,7 @@ def _lazy_analysis(emit):
         """The import system's answer for `name` (the rest of sys.meta_path,
         in order), with the loader watched for the one exec_module call."""
         looked_up.add(name)
+        looked_up_tails.add(name.rpartition(".")[2])
         key = (_thread.get_ident(), name)
         if key in finding:
             return None
@@ -442,7 +454,10 @@ def _lazy_analysis(emit):
     abc_register = abc.ABCMeta.register
 
     def register(cls, subclass):
-        if stack():
+        # An extension module registering its own class from its C init
+        # (array with MutableSequence; the caller is importlib running the
+        # init) does so whenever it is imported: no one else's effect.
+        if stack() and sys._getframe(1).f_globals.get("__name__") not in IMPORTLIB:
             # Internal to the import defining the class registered, if it
             # is running (its instances need it), else to the ABC's module.
             running = [frame[0] for frame in stack()]
