@@ -1,0 +1,174 @@
+"""The lazy-execution section of docs/benchmarks.md (#15), from
+build/bench/lazy.json (bench/run lazy), or, when only a quick run was made,
+build/bench/lazy-quick.json, labelled as such. bench/report.py calls
+sections(); bench/lazy.py prints summary(); `bench/run report_lazy`
+rewrites this block alone.
+"""
+import json
+import statistics
+from pathlib import Path
+
+GOAL_SPEEDUP = 2.0  # #15: lazy ≥ 2× faster than the default importer on the median of the commands
+BEGIN = "<!-- bench/report_lazy.py: begin -->"
+END = "<!-- bench/report_lazy.py: end -->"
+
+
+def _span(s, scale=1000):
+    return "%.0f (%.0f–%.0f)" % (s["median"] * scale, s["min"] * scale, s["max"] * scale)
+
+
+def _ratio(res, n, a, b):
+    w = res["commands"][n]["wall_s"]
+    return w[a]["median"] / w[b]["median"]
+
+
+def _valid(res):
+    return [n for n, c in res["commands"].items() if c["identical_output"]]
+
+
+def _unmarshal(c, v):
+    ph = c["counts"].get(v, {}).get("phases")
+    if not ph:
+        return None
+    return ph["unmarshal"]["s"]["median"], ph["unmarshal"]["n"], ph["payload"]["s"]["median"]
+
+
+def goals(res):
+    valid = _valid(res)
+    out = []
+    if valid:
+        med = statistics.median(_ratio(res, n, "default", "lazy") for n in valid)
+        out.append(("lazy vs the default importer, median over %d commands" % len(valid), "≥ %.0f×" % GOAL_SPEEDUP,
+                    "%.2f×" % med, med >= GOAL_SPEEDUP))
+        slower = [n for n in valid if _ratio(res, n, "eager", "lazy") < 1.0]
+        out.append(("lazy never slower than oxpack eager (medians)", "0 commands slower",
+                    "%d slower%s" % (len(slower), (": " + ", ".join(slower)) if slower else ""), not slower))
+    bad = [n for n in res["commands"] if n not in valid]
+    out.append(("identical stdout and exit code, all variants", "all commands",
+                "all" if not bad else "differs: " + ", ".join(bad), not bad))
+    return out
+
+
+def table(res):
+    md = ["| command | default, ms | oxpack eager, ms | oxpack lazy, ms | lazy vs default | lazy vs eager | "
+          "modules at exit, eager / lazy (bodies not run) | unmarshal, eager / lazy, ms (modules; % of the median) | "
+          "same output |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for n, c in res["commands"].items():
+        w = c["wall_s"]
+        ok = c["identical_output"]
+        inv = "" if ok else " **invalid**"
+        ce, cl = c["counts"].get("eager", {}), c["counts"].get("lazy", {})
+        mods = "%s / %s (%s)" % (ce.get("modules", "–"), cl.get("modules", "–"), cl.get("deferred", "–"))
+        um = []
+        for v in ("eager", "lazy"):
+            u = _unmarshal(c, v)
+            um.append("%.1f (%d; %.0f%%)" % (u[0] * 1000, u[1], 100 * u[0] / w[v]["median"]) if u else "–")
+        md.append("| %s | %s | %s | %s | %.2f×%s | %.2f×%s | %s | %s | %s |" % (
+            n, _span(w["default"]), _span(w["eager"]), _span(w["lazy"]), _ratio(res, n, "default", "lazy"), inv,
+            _ratio(res, n, "eager", "lazy"), inv, mods, " / ".join(um), "yes" if ok else "**NO**"))
+    return md
+
+
+def summary(res):
+    """The console summary bench/lazy.py prints."""
+    lines = ["lazy execution, whole process, %s%d rounds, medians (min-max), ms; load %s -> %s"
+             % ("QUICK, " if res["quick"] else "", res["rounds"], " ".join(res["load"]), " ".join(res["load_after"]))]
+    lines += table(res)
+    lines += ["goal: %s: %s, measured %s: %s" % (g, t, m, "met" if ok else "NOT MET") for g, t, m, ok in goals(res)]
+    for n, c in res["commands"].items():
+        for m in c["mismatches"]:
+            lines.append("MISMATCH: " + m)
+    return lines
+
+
+def _load(results):
+    for name, quick in (("lazy", False), ("lazy-quick", True)):
+        p = Path(results) / (name + ".json")
+        if p.exists():
+            return json.loads(p.read_text())
+    return None
+
+
+def sections(results):
+    res = _load(results)
+    if not res:
+        return []
+    ph = next((c["counts"].get("lazy", {}).get("phases") for c in res["commands"].values()
+               if c["counts"].get("lazy", {}).get("phases")), None)
+    how = {"auto": "`oxpack freeze --profile CMD --lazy auto` (the profile run's imported modules that were never "
+                   "touched and have no side effects)",
+           "globs": "the set `oxpack freeze --lazy auto` is to record, found by hand until it lands: one run of "
+                    "the command on the eager blob with every module lazy (`lazy='*'`); the modules still "
+                    "deferred at its exit (never touched) are named one by one with `--lazy-include`, in a freeze "
+                    "that also has `--profile CMD`"}[res["lazy_set"]]
+    md = [BEGIN, "## Lazy execution: start-up of real commands (#15)\n"]
+    if res["quick"]:
+        md.append("**From a quick run (`bench/run lazy --quick`: %d rounds, %d commands): indicative only; "
+                  "`bench/run lazy` is the full measurement.**\n" % (res["rounds"], len(res["commands"])))
+    md += ["`bench/run lazy` (bench/lazy.py; results in build/bench/lazy.json; `bench/run report_lazy` rewrites "
+           "this section alone). Each command runs three ways, whole process (python start to exit), in "
+           "bench/lazy_cmds/: **default**, the interpreter (%s) over the machine's environment (its stdlib and "
+           "site-packages); **oxpack eager**, that environment frozen into one stored blob "
+           "(`oxpack freeze --python python3`, %.0f MB) and installed by `oxpack run`'s own bootstrap "
+           "(tools/oxpack/run_bootstrap.py, `python -c BOOTSTRAP ...`: what `oxpack run BLOB ARGS` execs; the "
+           "launcher's extra `python -S` that asks the interpreter its cache tag is left out of both oxpack "
+           "variants); **oxpack lazy**, a blob of the same environment frozen with a profile of that very command "
+           "and run with `--lazy auto`; its lazy set: %s. Measured %s, %d rounds after one warm-up round; commands "
+           "interleaved, the three variants in a new random order each time; medians with min–max. This 2-core VM "
+           "was shared with other engineers' builds: load average %s at the start, %s at the end; ratios are "
+           "between runs made side by side.\n"
+           % (res["python"], res["eager_blob_bytes"] / 1e6, how, res["started"],
+              res["rounds"], " ".join(res["load"]), " ".join(res["load_after"])),
+           "Every run's stdout and exit code are compared with the default importer's; a command where any "
+           "variant differs is marked invalid and left out of the goals. *Modules at exit*: `len(sys.modules)` "
+           "at exit (an atexit hook put before the bootstrap, untimed runs), and of the lazy run's, how many are "
+           "still the runtime's `_LazyModule`, whose body never ran. *Unmarshal*: %s\n"
+           % ("the runtime's phase timer around `PyMarshal_ReadObjectFromString` (a build with "
+              "`-DOXPACK_RUNTIME_PROFILE=ON`, in %d untimed runs per variant; median), summed over the process, "
+              "against the variant's median whole-process time (the timed runs use the normal build). Payload reads "
+              "(checksums, page faults on the blob) are timed apart: they are listed below."
+              % max(1, ph["unmarshal"]["s"]["n"]) if ph else "not measured (no profile build: `-DOXPACK_RUNTIME_PROFILE=ON` in build-prof/)."),
+           "| goal | target | measured | met |\n| --- | --- | --- | --- |"]
+    md += ["| %s | %s | %s | %s |" % (g, t, m, "yes" if ok else "**no**") for g, t, m, ok in goals(res)]
+    md.append("")
+    md += table(res)
+    md.append("")
+    md.append("Commands:\n")
+    for n, c in res["commands"].items():
+        lb = c["lazy_blob"]
+        md.append("- **%s**: `%s`; lazy blob %.0f MB%s%s" % (
+            n, c["shown"], lb["bytes"] / 1e6, ", %d modules named lazy" % lb["globs"] if "globs" in lb else "",
+            "" if c["identical_output"] else "; **output mismatch**: " + "; ".join(c["mismatches"])))
+    if ph:
+        md.append("\nPayload reads (the phase timer around reading a payload: prefetch, checksum; page faults on "
+                  "the mapped blob), eager / lazy, ms: " + "; ".join(
+                      "%s %.1f / %.1f" % (n, _unmarshal(c, "eager")[2] * 1000, _unmarshal(c, "lazy")[2] * 1000)
+                      for n, c in res["commands"].items() if _unmarshal(c, "eager") and _unmarshal(c, "lazy")) + ".")
+    md.append("")
+    return md + [END]
+
+
+def main():
+    import argparse
+    import os
+
+    repo = Path(__file__).resolve().parents[1]
+    build = Path(os.environ.get("OXPACK_BUILD_DIR", repo / "build"))
+    ap = argparse.ArgumentParser(description="Rewrite the lazy-execution block of docs/benchmarks.md alone.")
+    ap.add_argument("--results", type=Path, default=build / "bench")
+    ap.add_argument("--out", type=Path, default=repo / "docs" / "benchmarks.md")
+    a = ap.parse_args()
+    block = "\n".join(sections(a.results))
+    if not block:
+        raise SystemExit("report_lazy: no lazy.json or lazy-quick.json in %s (bench/run lazy)" % a.results)
+    text = a.out.read_text()
+    if BEGIN in text and END in text:
+        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    a.out.write_text(text)
+    print("wrote the lazy-execution block of %s" % a.out)
+
+
+if __name__ == "__main__":
+    main()
