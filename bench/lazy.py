@@ -13,7 +13,8 @@ each command run three ways, whole process (python start to exit):
            run imported and never touched become the blob's lazy set), run
            with lazy on (`--lazy auto`)
 
-    bench/lazy.py [--rounds 10] [--quick] [--commands NAME,...] [--lazy-set auto|globs] [--rebuild] [--json OUT]
+    bench/lazy.py [--rounds 10] [--quick] [--commands NAME,...] [--lazy-set auto|globs] [--rebuild]
+                  [--phases BUILD_DIR] [--work DIR] [--freeze-arg ARG]... [--json OUT]
 
 Until `oxpack freeze --lazy auto` exists (branch lazyauto), or with
 --lazy-set globs, the lazy set is found here the same way by hand: one run
@@ -53,7 +54,6 @@ from benchfn import runtime_in, stats, timed  # noqa: E402  (the shared harness)
 HERE = Path(__file__).resolve().parent
 CMDS_DIR = HERE / "lazy_cmds"
 BOOTSTRAP = (se.REPO / "tools" / "oxpack" / "run_bootstrap.py").read_text()
-WORK = se.WORK / "lazy"
 VARIANTS = ("default", "eager", "lazy")
 
 # `oxpack run` itself first asks the interpreter its cache tag (one extra
@@ -133,8 +133,9 @@ class Bench:
         d = Path(a.phases or "/nonexistent") / "python" / tag_of(self.python)
         if d.is_dir() and any(n.startswith("oxpack_runtime") for n in os.listdir(d)):
             self.phases_ext = runtime_in(d)
-        WORK.mkdir(parents=True, exist_ok=True)
-        self.eager_blob = WORK / "eager.oxr"
+        self.work = a.work
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.eager_blob = self.work / "eager.oxr"
 
     def environ(self, spec, extra=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "OXPACK_"))}
@@ -170,7 +171,7 @@ class Bench:
     def count(self, variant, spec, blob, ext=None):
         """One untimed run with the counting prelude: (its result dict, the
         CompletedProcess)."""
-        with tempfile.NamedTemporaryFile("r", suffix=".count", dir=WORK) as f:
+        with tempfile.NamedTemporaryFile("r", suffix=".count", dir=self.work) as f:
             env = self.run_env(variant, spec, blob)
             env["OXPACK_LAZYBENCH_OUT"] = f.name
             r, _ = timed(self.argv(variant, spec, blob, ext=ext, prelude=COUNT_PRELUDE), env=env, cwd=CMDS_DIR)
@@ -184,7 +185,7 @@ class Bench:
             return out
         t = time.perf_counter()
         se.run([se.OXPACK, "freeze", "--no-progress", "--compress", "none", "--python", self.python, "-o", out]
-               + extra, ok=(0, 5), env=self.environ(spec or {}), cwd=CMDS_DIR)
+               + self.a.freeze_arg + extra, ok=(0, 5), env=self.environ(spec or {}), cwd=CMDS_DIR)
         se.log("lazy: froze %s in %.0f s" % (out.name, time.perf_counter() - t))
         return out
 
@@ -231,7 +232,7 @@ class Bench:
 
     def lazy_blob(self, name, spec, how):
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-        out = WORK / ("lazy-%s-%s.oxr" % (slug, how))
+        out = self.work / ("lazy-%s-%s.oxr" % (slug, how))
         info = {"how": how}
         names_file = out.with_suffix(".lazyset")
         if how == "auto":
@@ -279,6 +280,10 @@ def main():
     ap.add_argument("--count-rounds", type=int, default=3, help="untimed counting/phase runs per oxpack variant")
     ap.add_argument("--rebuild", action="store_true", help="freeze the blobs again even if up to date")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--work", type=Path, default=se.WORK / "lazy", help="where the blobs go (build/bench/lazy)")
+    ap.add_argument("--freeze-arg", action="append", default=[],
+                    help="an argument for every freeze (e.g. --include 'pygments*' for a small test blob; "
+                         "repeatable; the figures are then not the whole environment's)")
     a = ap.parse_args()
     if a.quick:
         a.rounds, a.count_rounds = min(a.rounds, 3), 1
@@ -290,7 +295,7 @@ def main():
     a.json = a.json or se.WORK / ("lazy-quick.json" if a.quick else "lazy.json")
     how = a.lazy_set or ("auto" if freeze_has_lazy_auto() else "globs")
     b = Bench(a)
-    res = {"quick": a.quick, "rounds": a.rounds, "lazy_set": how, "python": b.python, "load": load(),
+    res = {"quick": a.quick, "freeze_args": a.freeze_arg, "rounds": a.rounds, "lazy_set": how, "python": b.python, "load": load(),
            "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "skip_probe": SKIP_PROBE,
            "phases_runtime": b.phases_ext, "commands": {}}
     b.freeze(b.eager_blob, [])
