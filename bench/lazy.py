@@ -69,7 +69,7 @@ def commands():
     stdlib = str(se.WORKLOADS / "stdlib-modules.txt")
     return {
         "pip list": {"args": ["-m", "pip", "list", "--disable-pip-version-check"],
-                     "shown": "pip list"},
+                     "shown": "pip list --disable-pip-version-check (python -m pip; no network)"},
         "sympy": {"args": ["-c", "import sympy; print(sympy.sqrt(8))"],
                   "shown": "python -c \"import sympy; print(sympy.sqrt(8))\""},
         "boto3": {"args": ["-c", "import boto3; print(boto3.client('s3', region_name='us-east-1').meta.region_name)"],
@@ -87,6 +87,16 @@ def commands():
                             "shown": "every module of shared/workloads/stdlib-modules.txt (bench/lazy_cmds/stdlib_set.py)"},
         "real workload": {"args": [str(se.WORKLOADS / "real-set.py")],
                           "shown": "shared/workloads/real-set.py (sympy, boto3, IPython, flask, docutils, jedi, ...)"},
+        # The workloads import and (but for boto3) never use what they import:
+        # the same with every imported module then used (touch_all.py reads
+        # each module's __dict__ until no new one appears), lazy's worst case.
+        "stdlib, all touched": {"args": [str(CMDS_DIR / "touch_all.py"), str(CMDS_DIR / "stdlib_set.py"), stdlib],
+                                "env": {"SETUPTOOLS_USE_DISTUTILS": "stdlib"},
+                                "shown": "the stdlib workload, then every module in sys.modules used "
+                                         "(bench/lazy_cmds/touch_all.py)"},
+        "real, all touched": {"args": [str(CMDS_DIR / "touch_all.py"), str(se.WORKLOADS / "real-set.py")],
+                              "shown": "the real workload, then every module in sys.modules used "
+                                       "(bench/lazy_cmds/touch_all.py)"},
     }
 
 
@@ -331,7 +341,12 @@ def main():
             _, r = b.run(v, cmds[n], blob_of(n, v))
             check(n, v, r, "warm-up")
     walls = {n: {v: [] for v in VARIANTS} for n in names}
+    # The floor: the interpreter starting and exiting with nothing imported
+    # (`python -c pass`, site included), once a round; no importer can go
+    # below it, so default / floor bounds any variant's speed-up.
+    floor = []
     for i in range(a.rounds):
+        floor.append(b.run("default", {"args": ["-c", "pass"]})[0])
         for n in names:
             for v in random.Random(1000 * i + names.index(n)).sample(VARIANTS, len(VARIANTS)):
                 wall, r = b.run(v, cmds[n], blob_of(n, v))
@@ -359,6 +374,7 @@ def main():
             "identical_output": not mismatches[n], "mismatches": mismatches[n], "counts": counts[n],
             "lazy_blob": dict(infos[n], bytes=blobs[n].stat().st_size), "default_exit": ref[n][0],
             "stdout_head": ref[n][1][:200]}
+    res["floor_s"] = stats(floor)
     res["eager_blob_bytes"] = b.eager_blob.stat().st_size
     res["load_after"] = load()
     res["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())

@@ -49,10 +49,60 @@ def goals(res):
     return out
 
 
+def whys(res):
+    """Where a goal is missed: by how much and why, from the figures."""
+    valid = _valid(res)
+    out = []
+    fl = res.get("floor_s")
+    if valid:
+        med = statistics.median(_ratio(res, n, "default", "lazy") for n in valid)
+        if med < GOAL_SPEEDUP:
+            per = []
+            for n in valid:
+                c = res["commands"][n]["counts"]
+                if "eager" in c and "lazy" in c:
+                    per.append("%s %d → %d (%d deferred)" % (n, c["eager"]["modules"], c["lazy"]["modules"],
+                                                             c["lazy"]["deferred"]))
+            txt = ("**Lazy against the default importer:** %.2f× on the median of the commands against %.0f×. "
+                   "Lazy execution skips only the bodies a command never touches, and what those bodies would "
+                   "have imported: modules at exit, eager → lazy (bodies still deferred at exit): %s. A command "
+                   "that uses most of what it imports keeps most of its bodies, and the interpreter's own "
+                   "start-up stays whole" % (med, GOAL_SPEEDUP, "; ".join(per)))
+            if fl:
+                low = [n for n in valid if res["commands"][n]["wall_s"]["default"]["median"] / fl["median"]
+                       < GOAL_SPEEDUP]
+                txt += ("; `python -c pass` (site included, nothing imported) takes %.0f ms here, so even an "
+                        "importer that cost nothing could not make %d of the %d commands 2× faster (the *bound* "
+                        "column: default / `python -c pass`)%s" % (
+                            fl["median"] * 1000, len(low), len(valid), (": " + ", ".join(low)) if low else ""))
+            out.append(txt + ". No lazy set can defer a module the command reads even once: beyond it, only "
+                       "making the bodies that do run, or the interpreter's start-up, cheaper would help.")
+        slower = [n for n in valid if _ratio(res, n, "eager", "lazy") < 1.0]
+        if slower:
+            parts = []
+            for n in slower:
+                w = res["commands"][n]["wall_s"]
+                overlap = w["lazy"]["min"] <= w["eager"]["max"] and w["eager"]["min"] <= w["lazy"]["max"]
+                parts.append("%s %.3f× (lazy %.0f ms, eager %.0f ms; spreads %s)" % (
+                    n, _ratio(res, n, "eager", "lazy"), w["lazy"]["median"] * 1000, w["eager"]["median"] * 1000,
+                    "overlap" if overlap else "**do not overlap**"))
+            out.append("**Lazy slower than eager:** " + "; ".join(parts) + ". Where the spreads overlap the "
+                       "difference is within this loaded machine's noise; lazy's own cost is the deferral "
+                       "(a `_LazyModule` per deferred module, the glob match per import) and, for a body run "
+                       "later, the attribute hook until it runs.")
+    bad = [n for n in res["commands"] if n not in valid]
+    if bad:
+        out.append("**Output differs** (figures invalid): " + "; ".join(
+            "%s: %s" % (n, " / ".join(res["commands"][n]["mismatches"][:2])) for n in bad))
+    return out
+
+
 def table(res):
     md = ["| command | default, ms | oxpack eager, ms | oxpack lazy, ms | lazy vs default | lazy vs eager | "
           "modules at exit, eager / lazy (bodies not run) | unmarshal, eager / lazy, ms (modules; % of the median) | "
-          "same output |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+          "bound: default / `python -c pass` | same output |",
+          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    fl = res.get("floor_s")
     for n, c in res["commands"].items():
         w = c["wall_s"]
         ok = c["identical_output"]
@@ -63,9 +113,10 @@ def table(res):
         for v in ("eager", "lazy"):
             u = _unmarshal(c, v)
             um.append("%.1f (%d; %.0f%%)" % (u[0] * 1000, u[1], 100 * u[0] / w[v]["median"]) if u else "–")
-        md.append("| %s | %s | %s | %s | %.2f×%s | %.2f×%s | %s | %s | %s |" % (
+        md.append("| %s | %s | %s | %s | %.2f×%s | %.2f×%s | %s | %s | %s | %s |" % (
             n, _span(w["default"]), _span(w["eager"]), _span(w["lazy"]), _ratio(res, n, "default", "lazy"), inv,
-            _ratio(res, n, "eager", "lazy"), inv, mods, " / ".join(um), "yes" if ok else "**NO**"))
+            _ratio(res, n, "eager", "lazy"), inv, mods, " / ".join(um),
+            "%.1f×" % (w["default"]["median"] / fl["median"]) if fl else "–", "yes" if ok else "**NO**"))
     return md
 
 
@@ -75,6 +126,7 @@ def summary(res):
              % ("QUICK, " if res["quick"] else "", res["rounds"], " ".join(res["load"]), " ".join(res["load_after"]))]
     lines += table(res)
     lines += ["goal: %s: %s, measured %s: %s" % (g, t, m, "met" if ok else "NOT MET") for g, t, m, ok in goals(res)]
+    lines += whys(res)
     for n, c in res["commands"].items():
         for m in c["mismatches"]:
             lines.append("MISMATCH: " + m)
@@ -131,6 +183,9 @@ def sections(results):
            "| goal | target | measured | met |\n| --- | --- | --- | --- |"]
     md += ["| %s | %s | %s | %s |" % (g, t, m, "yes" if ok else "**no**") for g, t, m, ok in goals(res)]
     md.append("")
+    w = whys(res)
+    if w:
+        md += ["### Where a goal is not met: by how much and why\n", "\n\n".join(w), ""]
     md += table(res)
     md.append("")
     md.append("Commands:\n")
