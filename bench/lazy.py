@@ -224,7 +224,7 @@ class Bench:
         ok, res = attempt("*")
         if ok:
             se.log("lazy: %s: everything lazy runs identically; %d modules never touched" % (name, len(res["deferred"])))
-            return res["deferred"]
+            return res["deferred"], "everything lazy"
         eager, _ = self.count("eager", spec, self.eager_blob)
         found, refused, stack = set(), [], [eager["tops"]]
         while stack:
@@ -238,7 +238,7 @@ class Bench:
                 refused.append(group[0])
         se.log("lazy: %s: everything lazy differs; %d runs by groups: %d modules never touched, packages left "
                "eager: %s" % (name, runs[0], len(found), ", ".join(refused)))
-        return sorted(found)
+        return sorted(found), "by groups (%d runs), left eager: %s" % (runs[0], ", ".join(refused) or "none")
 
     def lazy_blob(self, name, spec, how):
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
@@ -250,10 +250,11 @@ class Bench:
         else:
             if names_file.exists() and out.exists() and not self.a.rebuild and \
                     out.stat().st_mtime > se.OXPACK.stat().st_mtime:
-                names = names_file.read_text().split()
+                lines = names_file.read_text().splitlines()
+                info["discovery"], names = lines[0][2:], lines[1:]
             else:
-                names = self.discover(name, spec)
-                names_file.write_text("\n".join(names) + "\n")
+                names, info["discovery"] = self.discover(name, spec)
+                names_file.write_text("\n".join(["# " + info["discovery"]] + names) + "\n")
                 if out.exists():
                     out.unlink()
             extra = ["--profile", self.profile_cmd(spec)]

@@ -149,10 +149,13 @@ def sections(results):
                if c["counts"].get("lazy", {}).get("phases")), None)
     how = {"auto": "`oxpack freeze --profile CMD --lazy auto` (the profile run's imported modules that were never "
                    "touched and have no side effects)",
-           "globs": "the set `oxpack freeze --lazy auto` is to record, found by hand until it lands: one run of "
-                    "the command on the eager blob with every module lazy (`lazy='*'`); the modules still "
-                    "deferred at its exit (never touched) are named one by one with `--lazy-include`, in a freeze "
-                    "that also has `--profile CMD`"}[res["lazy_set"]]
+           "globs": "what `oxpack freeze --lazy auto` is to record, found by hand until it lands: one run of "
+                    "the command on the eager blob with every module lazy (`lazy='*'`); when that run's output "
+                    "differs from the default importer's (a deferred module had effects others rely on), runs "
+                    "with the top-level packages the command imports made lazy in groups, each group halved "
+                    "until its run is identical (a package that differs alone stays eager); the modules still "
+                    "deferred at the exit of the identical runs (never touched) are named one by one with "
+                    "`--lazy-include`, in a freeze that also has `--profile CMD`"}[res["lazy_set"]]
     md = [BEGIN, "## Lazy execution: start-up of real commands (#15)\n"]
     if res["quick"]:
         md.append("**From a quick run (`bench/run lazy --quick`: %d rounds, %d commands): indicative only; "
@@ -192,7 +195,8 @@ def sections(results):
     for n, c in res["commands"].items():
         lb = c["lazy_blob"]
         md.append("- **%s**: `%s`; lazy blob %.0f MB%s%s" % (
-            n, c["shown"], lb["bytes"] / 1e6, ", %d modules named lazy" % lb["globs"] if "globs" in lb else "",
+            n, c["shown"], lb["bytes"] / 1e6, ", %d modules named lazy%s" % (
+                lb["globs"], " (%s)" % lb["discovery"] if lb.get("discovery") else "") if "globs" in lb else "",
             "" if c["identical_output"] else "; **output mismatch**: " + "; ".join(c["mismatches"])))
     if ph:
         md.append("\nPayload reads (the phase timer around reading a payload: prefetch, checksum; page faults on "
