@@ -69,6 +69,7 @@ LayoutStats order_payloads(std::vector<format::InputEntry>& entries, const std::
             stats.profile_events += used;
             continue;
         }
+        if (p.kind != ProfileEvent::Open) continue;  // the lazy analysis's events
         // A file: the longest root it lies under.
         size_t best = roots.size();
         for (size_t r = 0; r < roots.size(); ++r) {

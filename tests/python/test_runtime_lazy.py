@@ -28,6 +28,11 @@ FIXTURE = {
     "lz/traced.py": LOG + "def boom():\n    raise RuntimeError('from the lazy body')  # a line to show\n",
     "lz/sub_user.py": LOG + "from lz import plain\nTWICE = plain.VALUE * 2\n",
     "lz/data.txt": "data\n",
+    # mpmath.functions' pattern: a package whose body imports the modules
+    # that register into a sibling's table, which another module reads.
+    "lz/reg/__init__.py": LOG + "from . import table\nfrom . import plugin\n",
+    "lz/reg/table.py": LOG + "REGISTRY = {}\n",
+    "lz/reg/plugin.py": LOG + "from .table import REGISTRY\nREGISTRY['plugin'] = __name__\n",
     # six's pattern: a module that makes itself a package in its body and
     # serves its submodules from a meta path finder it registers.
     "lz/sixlike.py": LOG + (
@@ -120,9 +125,10 @@ print(json.dumps({'dyn': dyn, 'chain_import': chain_import, 'where': where, 'cha
                   'twice': twice, 'final': ran()}))
 """, blob)
     assert r["dyn"] == "dynamic anything"
-    # a chain imports without running the lazy packages' bodies ...
-    assert r["chain_import"] == ["lz", "lz.getattr_mod"]
-    # ... reaching the leaf through its parents' attributes runs each on the way
+    # importing a chain runs the lazy packages' bodies on the way (a package
+    # prepares what its submodules assume) but not the leaf's ...
+    assert r["chain_import"] == ["lz", "lz.getattr_mod", "lz.deep", "lz.deep.er"]
+    # ... which runs on first use
     assert r["where"] == "lz.deep.er.est"
     assert r["chain_use"] == ["lz", "lz.getattr_mod", "lz.deep", "lz.deep.er", "lz.deep.er.est"]
     assert r["twice"] == 84 and r["final"][-2:] == ["lz.sub_user", "lz.plain"]
@@ -245,8 +251,9 @@ print(json.dumps(out))
 
 
 def test_a_body_that_sets_its_own_path_runs_when_the_import_system_asks(tree):
-    """__path__ (and the import system's other attributes) are served without
-    running the body only when present: six sets __path__ in its body."""
+    """The import system's attributes are served without running the body
+    only when present; importing a submodule reads __path__, which runs the
+    body (six sets __path__ in its body)."""
     blob = lazy_blob(tree)
     r = run_json(PRELUDE % "['lz.*']" + """
 import lz.sixlike
@@ -255,3 +262,18 @@ import lz.sixlike.moves
 print(json.dumps([before, ran(), lz.sixlike.moves.X]))
 """, blob)
     assert r == [["lz"], ["lz", "lz.sixlike"], "moved"]
+
+
+def test_importing_below_a_lazy_package_runs_its_body_once(tree):
+    """`from lz.reg.table import REGISTRY` with lz.reg lazy: the package's
+    body runs first (it registers the plugin), and lz.reg.table, which that
+    body imports meanwhile, is imported once (not a second, empty table)."""
+    blob = lazy_blob(tree)
+    r = run_json(PRELUDE % "['lz.reg']" + """
+from lz.reg.table import REGISTRY
+import lz.reg.table
+print(json.dumps({'registry': REGISTRY, 'same': lz.reg.table.REGISTRY is REGISTRY,
+                  'ran': [n for n in ran() if n.startswith('lz.reg')]}))
+""", blob)
+    assert r == {"registry": {"plugin": "lz.reg.plugin"}, "same": True,
+                 "ran": ["lz.reg", "lz.reg.table", "lz.reg.plugin"]}

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <unordered_set>
 
 #include "commands.hpp"
 #include "util/atomic_file.hpp"
@@ -15,7 +17,9 @@
 #include "util/progress.hpp"
 #include "util/size.hpp"
 #include "freeze/freezer.hpp"
+#include "freeze/lazy_choice.hpp"
 #include "output.hpp"
+#include "lazy_check.hpp"
 #include "profile_options.hpp"
 #include "scan_options.hpp"
 
@@ -90,6 +94,36 @@ void warn_unmatched_lazy(const std::vector<std::string>& globs, const scan::Scan
     }
 }
 
+// The blob's lazy set from the profile (--lazy auto) and the globs, as
+// exact names; a summary of the choice on stderr (-v: every module's reason).
+std::vector<std::string> choose_lazy_set(const std::vector<freeze::ProfileEvent>& profile, const scan::ScanResult& r,
+                                         const std::vector<std::string>& include,
+                                         const std::vector<std::string>& exclude, bool from_profile) {
+    std::unordered_set<std::string> code;
+    freeze::LazyChoiceOptions lo;
+    lo.include = include;
+    lo.exclude = exclude;
+    for (const auto& it : r.items)
+        if (it.space == format::Space::Module && it.excluded.empty() && it.kind != format::Kind::Extension &&
+            it.kind != format::Kind::Namespace && code.insert(it.key).second)
+            lo.candidates.push_back(it.key);
+    lo.deferrable = [&](const std::string& name) { return code.count(name) != 0; };
+    auto decisions = freeze::choose_lazy(profile, lo, from_profile);
+    std::map<std::string, size_t> why_not;
+    for (const auto& d : decisions) {
+        spdlog::debug("lazy: {} {}: {}", d.lazy ? "yes" : "no ", d.module, d.reason);
+        if (!d.lazy) ++why_not[d.reason.substr(0, d.reason.find(':'))];
+    }
+    auto names = freeze::lazy_names(decisions);
+    std::string not_chosen;
+    for (const auto& [why, n] : why_not) not_chosen += "; " + std::to_string(n) + " " + why;
+    spdlog::info("lazy: {} module(s) chosen{} (oxpack lazy-report says why for each)", names.size(), not_chosen);
+    if (from_profile && names.empty())
+        spdlog::warn("--lazy auto: the profile leaves no module to defer: everything the run imported was used or "
+                     "had effects");
+    return names;
+}
+
 }  // namespace
 
 Action setup_freeze(CLI::App& app) {
@@ -103,6 +137,8 @@ Action setup_freeze(CLI::App& app) {
         std::string sources = "keep";
         std::vector<std::string> materialize;
         std::vector<std::string> lazy_include;
+        std::vector<std::string> lazy_exclude;
+        std::string lazy = "off";
         bool strict = false;
         bool json = false;
         bool no_progress = false;
@@ -124,10 +160,19 @@ Action setup_freeze(CLI::App& app) {
                    "GLOB of top-level module or package names (repeatable) whose files blob mode puts on disk, in "
                    "the private cache, and reports as their __file__: for packages that hand their own files to C "
                    "libraries or other processes (a helper script run by path, a library loaded with ctypes)");
+    app.add_option("--lazy", o->lazy,
+                   "Choose the blob's lazy set from the profile: off (default), auto (modules the profiled run "
+                   "imported and never used after, whose import had no effects outside themselves; needs --profile, "
+                   "--profile-script or a profile saved with them) or check (auto, then run the profiled command "
+                   "eagerly and lazily and refuse the set, exit 1, if its output differs)")
+        ->check(CLI::IsMember({"off", "auto", "check"}));
     app.add_option("--lazy-include", o->lazy_include,
-                   "GLOB of full module names (repeatable; 'sympy*', 'docutils.parsers.*') recorded as the blob's "
-                   "lazy set: a loader asked for it (install(lazy=True), OXPACK_LAZY=1, oxpack run --lazy auto) runs "
+                   "GLOB of full module names (repeatable; 'sympy*', 'docutils.parsers.*') put in the blob's lazy "
+                   "set: a loader asked for it (install(lazy=True), OXPACK_LAZY=1, oxpack run --lazy auto) runs "
                    "their bodies on first use (format 1.2)");
+    app.add_option("--lazy-exclude", o->lazy_exclude,
+                   "GLOB of full module names (repeatable) never put in the lazy set, whatever --lazy auto or "
+                   "--lazy-include say");
     add_profile_options(app, o->profile);
     app.add_flag("--json", o->json, "Print a JSON summary on stdout");
     app.add_flag("--no-progress", o->no_progress, "No progress bar even on a terminal");
@@ -162,11 +207,27 @@ Action setup_freeze(CLI::App& app) {
         scan::ScanResult r = scan::scan_environment(probe, so, report);
         const scan::Interpreter& py = probe.get();
         spdlog::info("target: {}", py.describe());
-        fo.profile = load_profile(o->profile, py);
+        const bool lazy_auto = o->lazy != "off";
+        if (lazy_auto && o->profile.command.empty() && o->profile.script.empty() && o->profile.from.empty())
+            throw Failure(Exit::Usage, "--lazy " + o->lazy +
+                                           " chooses from a profile: give --profile CMD, --profile-script FILE or "
+                                           "--profile-from FILE (a profile saved with --lazy auto --profile-out)");
+        if (o->lazy == "check" && o->profile.command.empty() && o->profile.script.empty())
+            throw Failure(Exit::Usage, "--lazy check runs the profiled command again: give --profile or --profile-script");
+        fo.profile = load_profile(o->profile, py, lazy_auto);
         warn_unmatched_materialize(o->materialize, r);
         warn_unmatched_lazy(o->lazy_include, r);
+        if (lazy_auto || !o->lazy_exclude.empty())
+            fo.lazy = choose_lazy_set(fo.profile, r, o->lazy_include, o->lazy_exclude, lazy_auto);
+        else
+            fo.lazy = o->lazy_include;  // the globs themselves: the runtime matches them
         auto t1 = std::chrono::steady_clock::now();
         freeze::FreezeOutput out = freeze::freeze_scan(py, r, fo, report);
+        if (o->lazy == "check") {
+            auto pieces = out.image.pieces();
+            check_lazy_set({profile_argv(o->profile, py), profile_what(o->profile), o->profile.timeout}, py, pieces,
+                           fo.lazy);
+        }
         auto t_write = std::chrono::steady_clock::now();
         if (to_stdout)
             util::write_all_fd(1, out.image.pieces(), "standard output");
@@ -197,6 +258,7 @@ Action setup_freeze(CLI::App& app) {
                         {"bytecode_compiled", s.bytecode_compiled},
                         {"compile_errors", s.compile_errors},
                         {"profiled_entries", s.profiled_entries},
+                        {"lazy", fo.lazy.size()},
                         {"shadowed", r.shadowed.size()},
                         {"skipped", report.skipped_count()},
                         {"excluded", r.stats.excluded_files},

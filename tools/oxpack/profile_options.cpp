@@ -26,7 +26,15 @@ void add_profile_options(CLI::App& app, ProfileArgs& a) {
     script->excludes(from);
 }
 
-std::vector<freeze::ProfileEvent> load_profile(const ProfileArgs& a, const scan::Interpreter& py) {
+std::vector<std::string> profile_argv(const ProfileArgs& a, const scan::Interpreter& py) {
+    if (!a.command.empty()) return {"/bin/sh", "-c", a.command};
+    if (!a.script.empty()) return {py.sys_executable.empty() ? py.executable : py.sys_executable, a.script};
+    return {};
+}
+
+std::string profile_what(const ProfileArgs& a) { return !a.command.empty() ? "'" + a.command + "'" : a.script; }
+
+std::vector<freeze::ProfileEvent> load_profile(const ProfileArgs& a, const scan::Interpreter& py, bool lazy_analysis) {
     std::vector<freeze::ProfileEvent> events;
     if (!a.from.empty()) {
         std::ifstream f(a.from, std::ios::binary);
@@ -36,12 +44,9 @@ std::vector<freeze::ProfileEvent> load_profile(const ProfileArgs& a, const scan:
         events = freeze::parse_profile(ss.str(), a.from);
         if (events.empty()) throw Failure(Exit::BadInput, a.from + ": the profile names nothing");
     } else if (!a.command.empty() || !a.script.empty()) {
-        std::vector<std::string> argv =
-            !a.command.empty() ? std::vector<std::string>{"/bin/sh", "-c", a.command}
-                               : std::vector<std::string>{py.sys_executable.empty() ? py.executable : py.sys_executable,
-                                                          a.script};
-        const std::string what = !a.command.empty() ? "'" + a.command + "'" : a.script;
-        freeze::ProfileRun run = freeze::record_profile(argv, a.timeout);
+        const std::string what = profile_what(a);
+        if (lazy_analysis) spdlog::info("profile: running {} with every module body watched (--lazy auto)", what);
+        freeze::ProfileRun run = freeze::record_profile(profile_argv(a, py), a.timeout, lazy_analysis);
         if (run.timed_out)
             spdlog::warn("profile: {} was still running after {} s and was stopped; using what it imported until then",
                          what, a.timeout);

@@ -8,12 +8,20 @@ namespace oxpack::runtime {
 
 LazySet::LazySet(std::vector<std::string> globs) : globs_(std::move(globs)) {
     globs_.erase(std::remove(globs_.begin(), globs_.end(), std::string()), globs_.end());
+    for (const auto& g : globs_) {
+        if (g.find_first_of("*?[\\") == std::string::npos)
+            names_.insert(std::string_view(g));
+        else
+            patterns_.push_back(&g);
+    }
 }
 
 bool LazySet::contains(std::string_view module) const {
+    if (names_.count(module)) return true;
+    if (patterns_.empty()) return false;
     const std::string name(module);  // fnmatch wants it NUL-terminated
-    return std::any_of(globs_.begin(), globs_.end(),
-                       [&](const std::string& g) { return ::fnmatch(g.c_str(), name.c_str(), 0) == 0; });
+    return std::any_of(patterns_.begin(), patterns_.end(),
+                       [&](const std::string* g) { return ::fnmatch(g->c_str(), name.c_str(), 0) == 0; });
 }
 
 std::vector<std::string> split_globs(std::string_view list) {

@@ -38,6 +38,17 @@ PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nar
     // A module support.py adjusts once imported (by whichever importer).
     if (int adjusted = PySet_Contains(state_of(as_finder(self))->adjusted_names, a[0]); adjusted != 0)
         return adjusted < 0 ? nullptr : find_spec_then_adjust(self, a);
+    if (!as_finder(self)->ctx->lazy.empty() && a[2] == Py_None) {  // (a reload passes its module as target)
+        // Importing a.b reads a.__path__, which runs a lazy a's body; that
+        // body may import a.b itself, after the import system looked in
+        // sys.modules. support.py hands it the module already there.
+        PyObject* there = PyDict_GetItemWithError(PyImport_GetModuleDict(), a[0]);
+        if (there != nullptr) {
+            PyObject* sup = support_module(as_finder(self)->module);
+            return sup == nullptr ? nullptr : PyObject_CallMethod(sup, "imported_meanwhile", "O", a[0]);
+        }
+        if (PyErr_Occurred()) return nullptr;
+    }
     OXPACK_TIMER_START(t0);
     Ref spec(make_spec(as_finder(self), a[0], a[0], a[1]));
     if (spec && spec.get() != Py_None) {

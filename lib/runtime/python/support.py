@@ -418,12 +418,18 @@ _module_getattribute = _ModuleType.__getattribute__  # with PEP 562's module __g
 _bootstrap = _sys.modules["_frozen_importlib"]
 
 # What importlib, the import statement and repr() read from a module being
-# imported or holding submodules: reading them runs nothing.
-_IMPORT_ATTRS = frozenset(("__spec__", "__name__", "__path__", "__loader__", "__package__", "__file__",
-                           "__cached__", "__class__"))
+# imported: reading them runs nothing. Not __path__: importing a submodule
+# reads it, and a package's body often prepares what its submodules assume
+# (mpmath.functions imports the modules that register mpmath's functions
+# into a class a sibling module reads), so importing anything below a lazy
+# package runs the package's body first, as an eager import would have.
+_IMPORT_ATTRS = frozenset(("__spec__", "__name__", "__loader__", "__package__", "__file__", "__cached__",
+                           "__class__"))
 
 # module -> [loader, thread running its body or None, its dict when deferred]
 _deferred = {}
+# Names whose deferred body has run (or is running).
+_ran_lazily = set()
 
 
 def _raw_dict(module):
@@ -481,6 +487,7 @@ def _run_deferred(module):
             return  # another thread ran it meanwhile
         loader, _, before, _ = job
         job[1] = _thread.get_ident()
+        _ran_lazily.add(name)
         d = _raw_dict(module)
         written = {k: v for k, v in d.items() if k not in before or before[k] is not v}
         try:
@@ -495,6 +502,31 @@ def _run_deferred(module):
         module.__class__ = _ModuleType
     finally:
         lock.__exit__(None, None, None)
+
+
+class _ImportedMeanwhile:
+    """The loader for a module a lazy package's body imported while the
+    import system, asking for that same module, read the package's
+    __path__: the import gets the module that body made (importing it a
+    second time would make a second module)."""
+
+    @staticmethod
+    def create_module(spec):
+        return _sys.modules[spec.name]
+
+    @staticmethod
+    def exec_module(module):
+        pass
+
+
+def imported_meanwhile(name):
+    """The finder's answer for a name already in sys.modules (lazy=... only):
+    a module a lazy parent's deferred body imported, else None."""
+    module = _sys.modules.get(name)
+    if module is None or name.rpartition(".")[0] not in _ran_lazily:
+        return None
+    spec = getattr(module, "__spec__", None)  # served as it is by a lazy module
+    return _bootstrap.ModuleSpec(name, _ImportedMeanwhile, origin=getattr(spec, "origin", None))
 
 
 def _unbind(module, name):
