@@ -13,13 +13,15 @@ each command run three ways, whole process (python start to exit):
            run imported and never touched become the blob's lazy set), run
            with lazy on (`--lazy auto`)
 
-    bench/lazy.py [--rounds 10] [--quick] [--commands NAME,...] [--lazy-set auto|globs] [--rebuild]
+    bench/lazy.py [--rounds 10] [--quick] [--commands NAME,...] [--lazy-set auto|check|globs] [--rebuild]
                   [--phases BUILD_DIR] [--work DIR] [--freeze-arg ARG]... [--json OUT]
 
-Until `oxpack freeze --lazy auto` exists (branch lazyauto), or with
---lazy-set globs, the lazy set is found here the same way by hand: one run
-of the command on the eager blob with every module lazy (`lazy='*'`), the
-modules still deferred at its exit (never touched) named one by one with
+--lazy-set check freezes with `--lazy check` instead (the chosen set
+verified by running the command again lazily). --lazy-set globs is the
+fallback for an oxpack whose freeze has no --lazy: the set found here by
+lazy runs of the command on the eager blob (every module lazy, or, when
+that run's output differs, the top-level packages lazy in groups halved
+until identical), the modules never touched named one by one with
 `--lazy-include` in a freeze with `--profile CMD`.
 
 Rounds interleave the commands and, inside each, the three variants in a
@@ -194,9 +196,16 @@ class Bench:
         if out.exists() and not self.a.rebuild and out.stat().st_mtime > se.OXPACK.stat().st_mtime:
             return out
         t = time.perf_counter()
-        se.run([se.OXPACK, "freeze", "--no-progress", "--compress", "none", "--python", self.python, "-o", out]
-               + self.a.freeze_arg + extra, ok=(0, 5), env=self.environ(spec or {}), cwd=CMDS_DIR)
-        se.log("lazy: froze %s in %.0f s" % (out.name, time.perf_counter() - t))
+        r = se.run([se.OXPACK, "freeze", "--no-progress", "--json", "--compress", "none", "--python", self.python,
+                    "-o", out] + self.a.freeze_arg + extra, ok=(0, 5), env=self.environ(spec or {}), cwd=CMDS_DIR)
+        took = time.perf_counter() - t
+        se.log("lazy: froze %s in %.0f s" % (out.name, took))
+        # freeze's JSON summary ("lazy": the size of the blob's lazy set) and
+        # its warnings, kept beside the blob.
+        summary = json.loads(r.stdout)
+        summary["bench_freeze_s"] = took
+        summary["bench_said"] = [l.strip() for l in r.stderr.splitlines() if l.strip()][:8]
+        out.with_suffix(".freeze.json").write_text(json.dumps(summary, indent=1))
         return out
 
     def profile_cmd(self, spec):
@@ -245,8 +254,12 @@ class Bench:
         out = self.work / ("lazy-%s-%s.oxr" % (slug, how))
         info = {"how": how}
         names_file = out.with_suffix(".lazyset")
-        if how == "auto":
-            self.freeze(out, ["--profile", self.profile_cmd(spec), "--lazy", "auto"], spec)
+        if how in ("auto", "check"):
+            self.freeze(out, ["--profile", self.profile_cmd(spec), "--lazy", how], spec)
+            sj = out.with_suffix(".freeze.json")
+            summary = json.loads(sj.read_text()) if sj.exists() else {}
+            info.update(chosen=summary.get("lazy"), freeze_s=summary.get("bench_freeze_s"),
+                        freeze_said=summary.get("bench_said", []))
         else:
             if names_file.exists() and out.exists() and not self.a.rebuild and \
                     out.stat().st_mtime > se.OXPACK.stat().st_mtime:
@@ -283,9 +296,11 @@ def main():
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--quick", action="store_true", help="3 rounds, 2 commands (%s)" % ", ".join(QUICK))
     ap.add_argument("--commands", help="comma-separated names (default: all; see commands())")
-    ap.add_argument("--lazy-set", choices=("auto", "globs"),
-                    help="auto: freeze --profile CMD --lazy auto; globs: the set found here, as --lazy-include "
-                         "(default: auto when this oxpack's freeze has --lazy)")
+    ap.add_argument("--lazy-set", choices=("auto", "check", "globs"),
+                    help="auto: freeze --profile CMD --lazy auto; check: --lazy check (auto, then the command run "
+                         "again lazily, the set refused where the output differs); globs: the fallback, the set "
+                         "found here by lazy runs, as --lazy-include (default: auto when this oxpack's freeze "
+                         "has --lazy, else globs)")
     ap.add_argument("--phases", default=str(se.REPO / "build-prof"),
                     help="a build with -DOXPACK_RUNTIME_PROFILE=ON for the unmarshal timers (skipped if absent)")
     ap.add_argument("--count-rounds", type=int, default=3, help="untimed counting/phase runs per oxpack variant")

@@ -153,8 +153,12 @@ def sections(results):
         return []
     ph = next((c["counts"].get("lazy", {}).get("phases") for c in res["commands"].values()
                if c["counts"].get("lazy", {}).get("phases")), None)
-    how = {"auto": "`oxpack freeze --profile CMD --lazy auto` (the profile run's imported modules that were never "
-                   "touched and have no side effects)",
+    how = {"auto": "`oxpack freeze --profile CMD --lazy auto`: the modules the profiled run imported and never "
+                   "used, whose bodies have no effect outside themselves (the recorder watches every body: "
+                   "sys.modules/sys.path/meta_path edits, atexit, codecs, copyreg, warnings, logging, writes to "
+                   "other modules and classes, registrations; lib/freeze/lazy_choice)",
+           "check": "`oxpack freeze --profile CMD --lazy check`: the `--lazy auto` set, verified by running the "
+                    "command again lazily (a module whose deferral changes the output is refused)",
            "globs": "what `oxpack freeze --lazy auto` is to record, found by hand until it lands: one run of "
                     "the command on the eager blob with every module lazy (`lazy='*'`); when that run's output "
                     "differs from the default importer's (a deferred module had effects others rely on), runs "
@@ -202,8 +206,12 @@ def sections(results):
     for n, c in res["commands"].items():
         lb = c["lazy_blob"]
         md.append("- **%s**: `%s`; lazy blob %.0f MB%s%s" % (
-            n, c["shown"], lb["bytes"] / 1e6, ", %d modules named lazy%s" % (
-                lb["globs"], " (%s)" % lb["discovery"] if lb.get("discovery") else "") if "globs" in lb else "",
+            n, c["shown"], lb["bytes"] / 1e6, (", %d modules named lazy%s" % (
+                lb["globs"], " (%s)" % lb["discovery"] if lb.get("discovery") else "") if "globs" in lb else
+                ", lazy set of %s module(s) chosen by freeze (%.0f s, the profiled run included)%s" % (
+                    lb.get("chosen", "?"), lb.get("freeze_s") or 0,
+                    "; freeze said: " + " / ".join("`%s`" % l for l in lb["freeze_said"])
+                    if lb.get("freeze_said") else "")),
             "" if c["identical_output"] else "; **output mismatch**: " + "; ".join(c["mismatches"])))
     if ph:
         md.append("\nPayload reads (the phase timer around reading a payload: prefetch, checksum; page faults on "
