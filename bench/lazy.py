@@ -278,6 +278,28 @@ class Bench:
         return out, info
 
 
+def explain(b, names, cmds, out):
+    """Why `--lazy auto` left modules eager: per command, freeze -v's
+    summary of the choice and, for the top-level packages the command
+    imported, each one's reason (a throwaway blob; the measured blobs are
+    not touched)."""
+    res = {}
+    for n in names:
+        with tempfile.TemporaryDirectory(dir=b.work) as d:
+            r = se.run([se.OXPACK, "-vv", "freeze", "--no-progress", "--compress", "none", "--python", b.python,
+                        "-o", os.path.join(d, "x.oxr"), "--profile", b.profile_cmd(cmds[n]), "--lazy", "auto"]
+                       + b.a.freeze_arg, ok=(0, 5), env=b.environ(cmds[n]), cwd=CMDS_DIR)
+        summary = next((l.split("lazy: ", 1)[1] for l in r.stderr.splitlines() if "module(s) chosen" in l), "")
+        tops = {}
+        for l in r.stderr.splitlines():
+            m = re.search(r"lazy: (yes|no) +([A-Za-z0-9_]+): (.*)$", l)
+            if m and m.group(3) != "not imported in the profiled run":
+                tops[m.group(2)] = ("lazy" if m.group(1) == "yes" else "eager") + ": " + m.group(3)
+        res[n] = {"summary": summary, "top_level": tops}
+        se.log("lazy: why, %s: %s" % (n, summary))
+    out.write_text(json.dumps(res, indent=1))
+
+
 def tag_of(python):
     return se.run([python, "-c", "import sys; print(sys.implementation.cache_tag)"]).stdout.strip()
 
@@ -306,6 +328,9 @@ def main():
     ap.add_argument("--count-rounds", type=int, default=3, help="untimed counting/phase runs per oxpack variant")
     ap.add_argument("--rebuild", action="store_true", help="freeze the blobs again even if up to date")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--explain", action="store_true",
+                    help="no measurement: why freeze --lazy auto left modules eager, per command "
+                         "(build/bench/lazy-why.json, read by the report)")
     ap.add_argument("--work", type=Path, default=se.WORK / "lazy", help="where the blobs go (build/bench/lazy)")
     ap.add_argument("--freeze-arg", action="append", default=[],
                     help="an argument for every freeze (e.g. --include 'pygments*' for a small test blob; "
@@ -321,6 +346,9 @@ def main():
     a.json = a.json or se.WORK / ("lazy-quick.json" if a.quick else "lazy.json")
     how = a.lazy_set or ("auto" if freeze_has_lazy_auto() else "globs")
     b = Bench(a)
+    if a.explain:
+        explain(b, names, cmds, se.WORK / "lazy-why.json")
+        return
     res = {"quick": a.quick, "freeze_args": a.freeze_arg, "rounds": a.rounds, "lazy_set": how, "python": b.python, "load": load(),
            "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "skip_probe": SKIP_PROBE,
            "phases_runtime": b.phases_ext, "commands": {}}

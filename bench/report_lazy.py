@@ -139,6 +139,11 @@ def summary(res):
     return lines
 
 
+def _load_named(results, name):
+    p = Path(results) / (name + ".json")
+    return json.loads(p.read_text()) if p.exists() else None
+
+
 def _load(results):
     for name, quick in (("lazy", False), ("lazy-quick", True)):
         p = Path(results) / (name + ".json")
@@ -213,6 +218,44 @@ def sections(results):
                     "; freeze said: " + " / ".join("`%s`" % l for l in lb["freeze_said"])
                     if lb.get("freeze_said") else "")),
             "" if c["identical_output"] else "; **output mismatch**: " + "; ".join(c["mismatches"])))
+    why = _load_named(results, "lazy-why")
+    if why and res["lazy_set"] in ("auto", "check"):
+        md += ["\n### What `--lazy auto` kept eager, and why\n",
+               "`bench/lazy.py --explain` (build/bench/lazy-why.json): the same freeze with `-vv` (a throwaway blob), "
+               "its summary of the choice per command and, for the top-level packages the command imported, the "
+               "decision and its reason as freeze gives it.\n"]
+        for n in res["commands"]:
+            w = why.get(n)
+            if not w:
+                continue
+            tops = sorted(w["top_level"].items())
+            eager = [(k, v) for k, v in tops if v.startswith("eager") and "the program itself" not in v]
+            lazy = [k for k, v in tops if v.startswith("lazy")]
+            md.append("- **%s**: %s.%s%s" % (
+                n, w["summary"].replace(" (oxpack lazy-report says why for each)", ""),
+                " Top-level lazy: %s." % ", ".join(lazy) if lazy else "",
+                " Top-level eager: %s%s." % ("; ".join("%s (%s)" % (k, v[len("eager: "):]) for k, v in eager[:8]),
+                                            "; and %d more" % (len(eager) - 8) if len(eager) > 8 else "")
+                if eager else ""))
+    alt = _load_named(results, "lazy-globs")
+    if alt and alt.get("lazy_set") == "globs" and res["lazy_set"] != "globs":
+        md += ["\n### Against a set that ignores effects\n",
+               "`bench/lazy.py --lazy-set globs --json build/bench/lazy-globs.json` (a separate run, %s, %d rounds, "
+               "load %s): the lazy set found by lazy runs of the command alone — every module never touched, "
+               "effects or not — kept only where the output stays identical. It shows what `--lazy auto` leaves "
+               "eager because a body has effects outside itself.\n" % (alt["started"], alt["rounds"],
+                                                                      " ".join(alt["load"])),
+               "| command | lazy vs default, `--lazy auto` | modules at exit (deferred) | lazy vs default, set "
+               "ignoring effects | modules at exit (deferred) | same output |", "| --- | --- | --- | --- | --- | --- |"]
+        at = lambda c: "%s (%s)" % (c["counts"].get("lazy", {}).get("modules", "–"),
+                                    c["counts"].get("lazy", {}).get("deferred", "–"))
+        for n, c in res["commands"].items():
+            a = alt["commands"].get(n)
+            if not a:
+                continue
+            md.append("| %s | %.2f× | %s | %.2f× | %s | %s |" % (
+                n, _ratio(res, n, "default", "lazy"), at(c), _ratio(alt, n, "default", "lazy"), at(a),
+                "yes" if a["identical_output"] else "**no**"))
     if ph:
         md.append("\nPayload reads (the phase timer around reading a payload: prefetch, checksum; page faults on "
                   "the mapped blob), eager / lazy, ms: " + "; ".join(
