@@ -86,7 +86,8 @@ def commands():
                          "shown": "flask --app app --help (python -m flask; app.py: one route, one CLI command)"},
         "stdlib workload": {"args": [str(CMDS_DIR / "stdlib_set.py"), stdlib],
                             "env": {"SETUPTOOLS_USE_DISTUTILS": "stdlib"},
-                            "shown": "every module of shared/workloads/stdlib-modules.txt (bench/lazy_cmds/stdlib_set.py)"},
+                            "shown": "every module of shared/workloads/stdlib-modules.txt "
+                                     "(bench/lazy_cmds/stdlib_set.py)"},
         "real workload": {"args": [str(se.WORKLOADS / "real-set.py")],
                           "shown": "shared/workloads/real-set.py (sympy, boto3, IPython, flask, docutils, jedi, ...)"},
         # The workloads import and (but for boto3) never use what they import:
@@ -232,7 +233,8 @@ class Bench:
 
         ok, res = attempt("*")
         if ok:
-            se.log("lazy: %s: everything lazy runs identically; %d modules never touched" % (name, len(res["deferred"])))
+            se.log("lazy: %s: everything lazy runs identically; %d modules never touched"
+                   % (name, len(res["deferred"])))
             return res["deferred"], "everything lazy"
         eager, _ = self.count("eager", spec, self.eager_blob)
         found, refused, stack = set(), [], [eager["tops"]]
@@ -349,7 +351,8 @@ def main():
     if a.explain:
         explain(b, names, cmds, se.WORK / "lazy-why.json")
         return
-    res = {"quick": a.quick, "freeze_args": a.freeze_arg, "rounds": a.rounds, "lazy_set": how, "python": b.python, "load": load(),
+    res = {"quick": a.quick, "freeze_args": a.freeze_arg, "rounds": a.rounds, "lazy_set": how, "python": b.python,
+           "load": load(),
            "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "skip_probe": SKIP_PROBE,
            "phases_runtime": b.phases_ext, "commands": {}}
     b.freeze(b.eager_blob, [])

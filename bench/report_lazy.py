@@ -198,7 +198,8 @@ def sections(results):
               "`-DOXPACK_RUNTIME_PROFILE=ON`, in %d untimed runs per variant; median), summed over the process, "
               "against the variant's median whole-process time (the timed runs use the normal build). Payload reads "
               "(checksums, page faults on the blob) are timed apart: they are listed below."
-              % max(1, ph["unmarshal"]["s"]["n"]) if ph else "not measured (no profile build: `-DOXPACK_RUNTIME_PROFILE=ON` in build-prof/)."),
+              % max(1, ph["unmarshal"]["s"]["n"]) if ph else
+              "not measured (no profile build: `-DOXPACK_RUNTIME_PROFILE=ON` in build-prof/)."),
            "| goal | target | measured | met |\n| --- | --- | --- | --- |"]
     md += ["| %s | %s | %s | %s |" % (g, t, m, "yes" if ok else "**no**") for g, t, m, ok in goals(res)]
     md.append("")
@@ -249,8 +250,8 @@ def sections(results):
                "effects or not — kept only where the output stays identical. It shows what `--lazy auto` leaves "
                "eager because a body has effects outside itself (or because importing below a package runs the "
                "package's body). It is not a safe set: identical output is all it was checked against, and the "
-               "real workload prints nothing (its check is the exit code alone), the stdlib workload one count.\n" % (alt["started"], alt["rounds"],
-                                                                      " ".join(alt["load"])),
+               "real workload prints nothing (its check is the exit code alone), the stdlib workload one count.\n"
+               % (alt["started"], alt["rounds"], " ".join(alt["load"])),
                "| command | lazy vs default, `--lazy auto` | modules at exit (deferred) | lazy vs default, set "
                "ignoring effects | modules at exit (deferred) | same output |", "| --- | --- | --- | --- | --- | --- |"]
         at = lambda c: "%s (%s)" % (c["counts"].get("lazy", {}).get("modules", "–"),
