@@ -196,8 +196,9 @@ def sections(results):
            "ran (all but those still the runtime's `_LazyModule`). *Unmarshal*: %s\n"
            % ("the runtime's phase timer around `PyMarshal_ReadObjectFromString` (a build with "
               "`-DOXPACK_RUNTIME_PROFILE=ON`, in %d untimed runs per variant; median), summed over the process, "
-              "against the variant's median whole-process time (the timed runs use the normal build). Payload reads "
-              "(checksums, page faults on the blob) are timed apart: they are listed below."
+              "against the variant's median whole-process time (the timed runs use the normal build); so few runs "
+              "on this machine carry its noise (tens of percent between eager and lazy where the same modules "
+              "ran). Payload reads (checksums, page faults on the blob) are timed apart: they are listed below."
               % max(1, ph["unmarshal"]["s"]["n"]) if ph else
               "not measured (no profile build: `-DOXPACK_RUNTIME_PROFILE=ON` in build-prof/)."),
            "| goal | target | measured | met |\n| --- | --- | --- | --- |"]
