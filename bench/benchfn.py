@@ -26,13 +26,19 @@ class ChildRun:
         self.out, self.wall_s, self.stderr = out, wall_s, stderr
 
 
-def run_child(cmd, what, env=None, cwd=None, parse=json.loads):
-    """Runs `cmd` and waits; exits naming `what` with the end of its stderr
-    when it fails."""
+def timed(cmd, env=None, cwd=None):
+    """Runs `cmd` and waits: (its CompletedProcess, stdout and stderr as
+    text, and its wall-clock time from here, exec to exit)."""
     t0 = time.perf_counter()
     r = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        universal_newlines=True, env=env, cwd=cwd)
-    wall = time.perf_counter() - t0
+    return r, time.perf_counter() - t0
+
+
+def run_child(cmd, what, env=None, cwd=None, parse=json.loads):
+    """Runs `cmd` and waits; exits naming `what` with the end of its stderr
+    when it fails."""
+    r, wall = timed(cmd, env, cwd)
     if r.returncode != 0:
         raise SystemExit("%s failed:\n%s" % (what, r.stderr[-3000:]))
     return ChildRun(parse(r.stdout.strip().splitlines()[-1]), wall, r.stderr)

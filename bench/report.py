@@ -321,6 +321,8 @@ def main():
               + ("\n### Where a goal is not met: by how much and why\n\n" + "\n\n".join(whys) + "\n" if whys else ""))
     import report_startup  # the start-up block (#13): bench/report_startup.py
     md += report_startup.sections(a.results)
+    import report_lazy  # lazy execution, real commands (#15): bench/report_lazy.py
+    md += report_lazy.sections(a.results)
     a.out.write_text("\n".join(md) + "\n")
     print(f"wrote {a.out} and {chart}")
 
