@@ -226,35 +226,45 @@ def cold_section(r, goals, whys):
 
 
 def sidebyside_section(r, goals, whys):
+    ran = {n: x for n, x in r["results"].items() if "failed" not in x}
+    one = next(iter(ran.values()))
     md = ["## Side by side with the tools users pick instead (#13 item 4)\n",
           "`bench/run sidebyside` (bench/sidebyside.py): bench/sidebyside/sbs_app.py, a click command importing "
           "boto3, jinja2, pydantic, docutils and sympy that renders a template and prints one line, packaged from "
           "the same pinned PyPI packages by PEX (zipapp; `--venv`), shiv, PyInstaller (onedir; `--onefile`) and "
           "oxpack (`oxpack run --python python3 app.oxr -I -S -m sbs_app`, a stored blob of the stdlib, "
-          "lib-dynload and the packages, both origins), and run by the plain interpreter over the machine's "
+          "lib-dynload and the packages, both origins; the same with `--lazy auto` and the set `freeze --lazy "
+          "check` chose from a run of the app; oxpack's hook in a venv that sees the packages through a .pth "
+          "line, `OXPACK_BLOB=app.oxr venv/bin/python -m sbs_app`), oxidized_importer 0.6 (PyOxidizer's "
+          "importer, CPython 3.10 at most: the same pins installed for 3.10 and 3.10's stdlib packed in memory, "
+          "its finder first on sys.meta_path), and run by the plain interpreter over the machine's "
           "site-packages. Whole process, seconds. *First run*: PEX's and shiv's root emptied before it (they "
           "unpack and compile there); PyInstaller onefile unpacks into a temporary directory on every run. *Cold*: "
           "the page cache of the artefacts, their unpacked trees, the stdlib and site-packages evicted before each "
           "run. *Slow 1 ms*: every filesystem call delayed 1 ms (strace), later-run state. Runs per packaging: "
           "first %d, warm %d, cold %d, slow %d (interleaved, shuffled per round). Load average %s.\n"
-          % (next(iter(r["results"].values()))["first_s"]["n"], next(iter(r["results"].values()))["warm_s"]["n"], next(iter(r["results"].values()))["cold_s"]["n"],
-             (next(iter(r["results"].values()))["slow_1ms_s"] or {"n": 0})["n"], " ".join(r["load"])),
+          % (one["first_s"]["n"], one["warm_s"]["n"], one["cold_s"]["n"], (one["slow_1ms_s"] or {"n": 0})["n"],
+             " ".join(r["load"])),
           "| packaging | first run | later runs (warm) | cold | slow 1 ms | size, MB | same output |\n"
           "| --- | --- | --- | --- | --- | --- | --- |"]
     f = lambda st: _span(st, 1, 2) if st else "–"
     for n, x in r["results"].items():
+        if "failed" in x:
+            md.append("| %s | does not run the app: `%s` | | | | %.1f | **no** |" % (n, x["failed"][:160],
+                                                                                   x["size_bytes"] / 1e6))
+            continue
         md.append("| %s | %s | %s | %s | %s | %.1f | %s |" % (n, f(x["first_s"]), f(x["warm_s"]), f(x["cold_s"]),
                                                               f(x["slow_1ms_s"]), x["size_bytes"] / 1e6,
                                                               "yes" if x["identical_output"] else "**no**"))
     md.append("\nThe oxpack blob is stored (no compression) and carries the whole stdlib; the same blob with "
               "`--compress zstd:3` is %.1f MB. Output of every packaging: `%s`.\n"
-              % (r["app_oxr_zstd_bytes"] / 1e6, r["results"][next(iter(r["results"]))]["output"]))
-    ox = [n for n in r["results"] if n.startswith("oxpack")]
-    others = [n for n in r["results"] if not n.startswith("oxpack") and not n.startswith("python")]
+              % (r["app_oxr_zstd_bytes"] / 1e6, one["output"]))
+    ox = [n for n in ran if n.startswith("oxpack")]
+    others = [n for n in ran if not n.startswith("oxpack") and not n.startswith("python")]
     for col, key in (("first run", "first_s"), ("warm", "warm_s"), ("cold", "cold_s"), ("slow 1 ms", "slow_1ms_s"),
                      ("size", "size_bytes")):
-        val = (lambda n: r["results"][n][key]) if key == "size_bytes" else \
-            (lambda n: r["results"][n][key]["median"] if r["results"][n][key] else float("inf"))
+        val = (lambda n: ran[n][key]) if key == "size_bytes" else \
+            (lambda n: ran[n][key]["median"] if ran[n][key] else float("inf"))
         best_ox = min(ox, key=val)
         best_other = min(others, key=val)
         ok = val(best_ox) <= val(best_other)
