@@ -80,6 +80,9 @@ Action setup_info(CLI::App& app) {
             {"roots", roots},
             {"materialize", info.materialize},
             {"lazy", info.lazy},
+            {"index_pages", info.index_pages ? nlohmann::json{{"page_size", info.index_pages->page_size},
+                                                               {"pages", info.index_pages->page_count}}
+                                             : nlohmann::json(nullptr)},
             {"entries", all.count},
             {"stored_bytes", all.stored},
             {"raw_bytes", all.raw},
@@ -103,6 +106,9 @@ Action setup_info(CLI::App& app) {
         for (const auto& r : info.roots) std::cout << "root:            " << r.path << "\n";
         for (const auto& m : info.materialize) std::cout << "materialize:     " << m << "\n";
         for (const auto& m : info.lazy) std::cout << "lazy:            " << m << "\n";
+        if (info.index_pages)
+            std::cout << "index pages:     " << info.index_pages->page_count << " x " << info.index_pages->page_size
+                      << " bytes, each checked on first use\n";
         std::cout << "entries:         " << all.count << " (" << all.stored << " bytes stored, " << all.raw
                   << " bytes raw)\n";
         for (const auto& [k, v] : by_kind)
