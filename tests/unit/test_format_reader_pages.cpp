@@ -50,7 +50,7 @@ std::string touch_everything(const Blob& b) {
 
 }  // namespace
 
-TEST_CASE("index pages: the writer adds the table (format 1.3), deterministically, and verify checks it") {
+TEST_CASE("index pages: the writer adds the table (format 1.3) deterministically and verify checks it") {
     auto a = test::must_build(test::sample_info(), many_modules(300));
     auto b = test::must_build(test::sample_info(), many_modules(300));
     CHECK(a == b);
@@ -79,7 +79,7 @@ TEST_CASE("index pages: the writer adds the table (format 1.3), deterministicall
     CHECK_FALSE(build_blob(test::sample_info(), many_modules(3), pages_of(256)).ok());
 }
 
-TEST_CASE("index pages: open checks only the table and the meta pages; lookups check the pages they read, once") {
+TEST_CASE("index pages: open checks only the table and the meta pages and lookups check the pages they read only once") {
     auto bytes = test::must_build(test::sample_info(), many_modules(400), pages_of(512));
     auto whole = test::must_open(bytes);
     CHECK_FALSE(whole.checks_index_pages());  // not asked: the whole checksum at open

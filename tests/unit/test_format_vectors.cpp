@@ -105,7 +105,7 @@ TEST_CASE("vectors: each gives its documented outcome") {
     }
 }
 
-TEST_CASE("vectors: checked page by page, each gives the same outcome; a damaged page is refused") {
+TEST_CASE("vectors: checked page by page each gives the same outcome and a damaged page is refused") {
     const OpenOptions lazy{.check_index = true, .index_pages = true};
     for (const auto& v : vectors::all_vectors()) {
         CAPTURE(v.name);
