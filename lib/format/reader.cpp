@@ -186,10 +186,9 @@ Result<void> Blob::setup_index_pages() {
     pages_ = std::move(*pages);
     if (!pages_) return {};
     const Header& h = header_;
-    Error err{};
-    if (!index_bytes_ok(h.meta_offset, h.meta_size, err)) {
+    if (auto bad = failed_page(h.meta_offset, h.meta_size)) {
         pages_.reset();
-        return err;
+        return std::move(*bad);
     }
     return {};
 }
@@ -201,6 +200,12 @@ bool Blob::IndexPages::check(const unsigned char* data, uint64_t page) const {
     if (checksum(data + begin, stop - begin) != load_le<uint64_t>(table + page * 8)) return false;
     passed[page >> 6].fetch_or(uint64_t{1} << (page & 63), std::memory_order_release);
     return true;
+}
+
+std::optional<Error> Blob::check_pages(uint64_t off, uint64_t len) const {
+    const int64_t bad = pages_->first_bad(data_, off, len);
+    if (bad < 0) return std::nullopt;
+    return page_error(*pages_, static_cast<uint64_t>(bad));
 }
 
 Error Blob::page_error(const IndexPages& pages, uint64_t page) const {
@@ -227,8 +232,7 @@ Result<Entry> Blob::entry(uint32_t i) const {
     const Header& h = header_;
     if (i >= h.entry_count) return corrupt("entry index " + std::to_string(i) + " out of range");
     const uint64_t at = h.entries_offset + static_cast<uint64_t>(i) * kEntrySize;
-    Error err{};
-    if (!index_bytes_ok(at, kEntrySize, err)) return err;
+    if (auto bad = failed_page(at, kEntrySize)) return std::move(*bad);
     const unsigned char* r = data_ + at;
     Entry e;
     e.index = i;
@@ -249,9 +253,8 @@ Result<Entry> Blob::entry(uint32_t i) const {
     // r[ent::kReserved] is written as 0 and ignored on reading (a later minor version may use it).
     if (!range_within(key_off, key_len, h.strings_size) || !range_within(path_off, path_len, h.strings_size))
         return corrupt("entry " + std::to_string(i) + ": name outside the strings section");
-    if (!index_bytes_ok(h.strings_offset + key_off, key_len, err) ||
-        !index_bytes_ok(h.strings_offset + path_off, path_len, err))
-        return err;
+    if (auto bad = failed_page(h.strings_offset + key_off, key_len)) return std::move(*bad);
+    if (auto bad = failed_page(h.strings_offset + path_off, path_len)) return std::move(*bad);
     const char* strings = reinterpret_cast<const char*>(data_ + h.strings_offset);
     e.key = std::string_view(strings + key_off, key_len);
     e.path = std::string_view(strings + path_off, path_len);
@@ -278,23 +281,25 @@ Result<Group> Blob::find(Space space, std::string_view key) const {
     const uint32_t start = static_cast<uint32_t>(hash) & mask;
     uint32_t pos = start;
     uint32_t probe = 0;
-    Error err{};
+    // File offsets of a slot and an entry record, for the page checks.
+    auto slot_at = [&](uint32_t p) { return h.slots_offset + static_cast<uint64_t>(p) * kSlotSize; };
+    auto entry_at = [&](uint32_t i) { return h.entries_offset + static_cast<uint64_t>(i) * kEntrySize; };
     for (; probe < h.slot_count; ++probe, pos = (pos + 1) & mask) {
         const unsigned char* s = slots + static_cast<uint64_t>(pos) * kSlotSize;
-        if (!index_bytes_ok(h.slots_offset + static_cast<uint64_t>(pos) * kSlotSize, kSlotSize, err)) return err;
+        if (auto bad = failed_page(slot_at(pos), kSlotSize)) return std::move(*bad);
         uint32_t idx = load_le<uint32_t>(s + slot::kEntryIndex);
         if (idx == kEmptySlot) break;
         if (load_le<uint32_t>(s + slot::kHashHigh) != high) continue;
         if (idx >= h.entry_count) return corrupt("hash slot " + std::to_string(pos) + " names a missing entry");
         // Hot path: compare without building a full Entry.
-        if (!index_bytes_ok(h.entries_offset + static_cast<uint64_t>(idx) * kEntrySize, kEntrySize, err)) return err;
+        if (auto bad = failed_page(entry_at(idx), kEntrySize)) return std::move(*bad);
         const unsigned char* r = entries + static_cast<uint64_t>(idx) * kEntrySize;
         const uint64_t entry_hash = load_le<uint64_t>(r + ent::kKeyHash);
         uint32_t key_off = load_le<uint32_t>(r + ent::kKeyOffset);
         uint32_t key_len = load_le<uint32_t>(r + ent::kKeyLength);
         if (!range_within(key_off, key_len, h.strings_size))
             return corrupt("entry " + std::to_string(idx) + ": name outside the strings section");
-        if (!index_bytes_ok(h.strings_offset + key_off, key_len, err)) return err;
+        if (auto bad = failed_page(h.strings_offset + key_off, key_len)) return std::move(*bad);
         if (entry_hash != hash || r[ent::kSpace] != static_cast<uint8_t>(space) || key_len != key.size() ||
             std::memcmp(strings + key_off, key.data(), key_len) != 0) {
             // Another key whose hash shares the high half, or damage.
@@ -308,7 +313,7 @@ Result<Group> Blob::find(Space space, std::string_view key) const {
         // The group: following entries that share this key string.
         uint32_t end = idx + 1;
         while (end < h.entry_count) {
-            if (!index_bytes_ok(h.entries_offset + static_cast<uint64_t>(end) * kEntrySize, kEntrySize, err)) return err;
+            if (auto bad = failed_page(entry_at(end), kEntrySize)) return std::move(*bad);
             const unsigned char* n = entries + static_cast<uint64_t>(end) * kEntrySize;
             if (n[ent::kSpace] != static_cast<uint8_t>(space) || load_le<uint32_t>(n + ent::kKeyOffset) != key_off ||
                 load_le<uint32_t>(n + ent::kKeyLength) != key_len)
@@ -323,7 +328,7 @@ Result<Group> Blob::find(Space space, std::string_view key) const {
         const unsigned char* s = slots + static_cast<uint64_t>(p) * kSlotSize;
         uint32_t idx = load_le<uint32_t>(s + slot::kEntryIndex);
         if (idx >= h.entry_count) return corrupt("hash slot " + std::to_string(p) + " names a missing entry");
-        if (!index_bytes_ok(h.entries_offset + static_cast<uint64_t>(idx) * kEntrySize, kEntrySize, err)) return err;
+        if (auto bad = failed_page(entry_at(idx), kEntrySize)) return std::move(*bad);
         const unsigned char* r = entries + static_cast<uint64_t>(idx) * kEntrySize;
         if (static_cast<uint32_t>(load_le<uint64_t>(r + ent::kKeyHash) >> 32) != load_le<uint32_t>(s + slot::kHashHigh))
             return corrupt("hash slot " + std::to_string(p) + " and entry " + std::to_string(idx) + " disagree");
@@ -423,8 +428,7 @@ Result<Payload> Blob::payload(const Entry& e, Read read) const {
 }
 
 Result<BlobInfo> Blob::info() const {
-    Error err{};
-    if (!index_bytes_ok(header_.meta_offset, header_.meta_size, err)) return err;
+    if (auto bad = failed_page(header_.meta_offset, header_.meta_size)) return std::move(*bad);
     return decode_meta(data_ + header_.meta_offset, header_.meta_size, name_);
 }
 

@@ -224,15 +224,20 @@ private:
         }
         bool check(const unsigned char* data, uint64_t page) const;
     };
-    // True when the index bytes [off, off + len) (file offsets, already
-    // bounds-checked) lie in pages that passed; else false with `err` set.
-    bool index_bytes_ok(uint64_t off, uint64_t len, Error& err) const {
-        if (!pages_) return true;
-        int64_t bad = pages_->first_bad(data_, off, len);
-        if (bad < 0) return true;
-        err = page_error(*pages_, static_cast<uint64_t>(bad));
-        return false;
+    // nullopt when the index bytes [off, off + len) (file offsets, already
+    // bounds-checked) lie in pages that passed, or pages are not checked;
+    // else the error naming the first page that fails. The common cases
+    // (no page checks; one page, already passed) are inline: a bit test,
+    // no Error built; the rest (checking a page) is check_pages().
+    [[gnu::always_inline]] std::optional<Error> failed_page(uint64_t off, uint64_t len) const {
+        if (!pages_ || len == 0) return std::nullopt;
+        const uint64_t p = off >> pages_->shift;
+        if (p < pages_->count && ((off + len - 1) >> pages_->shift) == p &&
+            ((pages_->passed[p >> 6].load(std::memory_order_acquire) >> (p & 63)) & 1) != 0)
+            return std::nullopt;
+        return check_pages(off, len);
     }
+    std::optional<Error> check_pages(uint64_t off, uint64_t len) const;
     Error page_error(const IndexPages& pages, uint64_t page) const;
     Result<std::unique_ptr<IndexPages>> load_index_pages() const;  // nullptr: no table
     Result<void> setup_index_pages();
