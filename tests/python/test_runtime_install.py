@@ -495,6 +495,55 @@ def test_pages_verify_refuses_every_damaged_index_page_it_reads(tree, tmp_path):
     assert r["caught"] > r["refused"] > 0, r
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_pages_verify_across_fork(tree, tmp_path):
+    """The pages that passed are bits in the process's memory: a forked
+    child keeps what its parent checked and checks the rest itself; a
+    damaged page is refused in the child and, afterwards, in the parent
+    (a failing page is never marked as passed)."""
+    names = ["f%03d" % i for i in range(150)]
+    blob = tree.files({n + ".py": "VALUE = 'blob'\n" for n in names}).build()
+    data = bytearray(open(blob, "rb").read())
+    damaged = tmp_path / "damaged.oxr"
+    data[6000] ^= 0x20  # an entry record in the second 4 KiB page (entries run from 128 to 9728)
+    damaged.write_bytes(bytes(data))
+    r = run_json("""
+        import json, os, sys, oxpack_runtime
+        names = sys.argv[3].split(',')
+        def lookups(finder, some):
+            got = {'served': 0, 'refused': 0}
+            for n in some:
+                try:
+                    spec = finder.find_spec(n, None)
+                except oxpack_runtime.BlobError:
+                    got['refused'] += 1
+                    continue
+                key = 'served' if spec is not None else 'missing'  # missing: sent to the next finder
+                got[key] = got.get(key, 0) + 1
+            return got
+        out = {}
+        for label, path in (('intact', sys.argv[1]), ('damaged', sys.argv[2])):
+            f = oxpack_runtime.install(path, stale='ignore')
+            before = lookups(f, names[:10])
+            rd, wr = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.write(wr, json.dumps(lookups(f, names)).encode())
+                os._exit(0)
+            os.close(wr)
+            child = json.loads(os.read(rd, 4096))
+            os.waitpid(pid, 0)
+            out[label] = {'before': before, 'child': child, 'parent': lookups(f, names)}
+            f.uninstall()
+        print(json.dumps(out))
+    """, blob, str(damaged), ",".join(names))
+    assert r["intact"] == {"before": {"served": 10, "refused": 0}, "child": {"served": 150, "refused": 0},
+                           "parent": {"served": 150, "refused": 0}}, r
+    d = r["damaged"]
+    assert d["child"]["refused"] > 0 and d["child"] == d["parent"] and "missing" not in d["child"], r
+    assert d["child"]["served"] + d["child"]["refused"] == 150, r
+
+
 def test_pages_verify_checks_an_old_blob_whole_at_install(tmp_path):
     """A blob without a page table (format 1.0-1.2, here the spec's vector)
     gets today's whole index check at install with the default verify."""
