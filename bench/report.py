@@ -254,7 +254,7 @@ def main():
     ins = imp["install"]
     md.append("## `install` cost and memory\n")
     md.append(f"`oxpack_runtime.install()` of the whole environment's blob ({ins['entries']} entries), in a fresh "
-              "process, file in the page cache, per `verify` mode: `index` (the default: the index checksum, "
+              "process, file in the page cache, per `verify` mode: `index` (the default before format 1.3, whose `pages` default bench/run install_cost measures: the index checksum, "
               "over the whole index, on every install), `once` (checked the first time this file is seen, "
               "by device, inode, size, mtime, ctime and header checksum; a record in the per-user cache), "
               "`header` (header checksum only; payload checksums are still checked on use).\n")

@@ -21,6 +21,11 @@
 //   1.0: first version.
 //   1.1: the Materialize meta record (a writer writes 1.1 only when it writes
 //        one: a blob without one is byte for byte a 1.0 blob).
+//   1.2: the Lazy meta record.
+//   1.3: the IndexPages meta record and its page-checksum table after the
+//        meta section: a reader may check the index page by page, on first
+//        use, instead of all of it at open. Older readers skip the record;
+//        the index checksum still covers the table.
 #pragma once
 
 #include <cstddef>
@@ -34,7 +39,7 @@ namespace oxpack::format {
 inline constexpr unsigned char kMagic[8] = {0x89, 'O', 'X', 'R', '\r', '\n', 0x1a, '\n'};
 
 inline constexpr uint16_t kVersionMajor = 1;  // readers refuse any other major
-inline constexpr uint16_t kVersionMinor = 2;  // the newest minor this code writes; readers accept any minor
+inline constexpr uint16_t kVersionMinor = 3;  // the newest minor this code writes; readers accept any minor
 
 inline constexpr uint32_t kHeaderSize = 128;
 inline constexpr uint32_t kEntrySize = 64;
@@ -158,8 +163,27 @@ enum class MetaTag : uint16_t {
                           // loader writes to a local directory and reports as their __file__
     Lazy = 13,            // utf8, repeated (1.2): a glob of full module names whose bodies a loader asked
                           // for the blob's lazy set runs on first attribute access
+    IndexPages = 14,      // (1.3) where the index's page-checksum table is; see idx_pages below
 };
 inline constexpr size_t kMetaRecordHeader = 8;
+
+// The IndexPages record (1.3): exactly 16 bytes,
+//   u32 page_size (a power of two, 512 .. 16 MiB), u32 page_count, u64 table_offset
+// The table, at table_offset (16-aligned, at or after the meta section's end,
+// ending at or before payload_offset), is page_count u64 checksums and then
+// one u64, xxh3-64 of those page_count x 8 bytes. Page i covers the file bytes
+// [max(i x page_size, 128), min((i + 1) x page_size, table_offset)): pages are
+// aligned to file offsets (an entry or slot never straddles two), and
+// page_count = ceil(table_offset / page_size). Checksum i is xxh3-64 of page i.
+namespace idx_pages {
+inline constexpr size_t kRecordSize = 16;
+inline constexpr size_t kPageSize = 0;     // u32
+inline constexpr size_t kPageCount = 4;    // u32
+inline constexpr size_t kTableOffset = 8;  // u64
+inline constexpr uint32_t kMinPageSize = 512;
+inline constexpr uint32_t kMaxPageSize = 1u << 24;
+inline constexpr uint32_t kDefaultPageSize = 4096;  // what oxpack's writer uses
+}  // namespace idx_pages
 
 // A Root record: u64 mtime_ns, u64 size, u8 type (RootType), u8[7] reserved,
 // then the root's absolute path (utf8) to the end of the record.

@@ -19,7 +19,35 @@ void put_string(std::vector<unsigned char>& out, MetaTag tag, std::string_view s
     put_record(out, tag, s.data(), s.size());
 }
 
+IndexPagesRecord read_index_pages(const unsigned char* v) {
+    IndexPagesRecord r;
+    r.page_size = load_le<uint32_t>(v + idx_pages::kPageSize);
+    r.page_count = load_le<uint32_t>(v + idx_pages::kPageCount);
+    r.table_offset = load_le<uint64_t>(v + idx_pages::kTableOffset);
+    return r;
+}
+
 }  // namespace
+
+Result<std::optional<IndexPagesRecord>> find_index_pages(const unsigned char* data, size_t size,
+                                                         const std::string& where) {
+    std::optional<IndexPagesRecord> found;
+    size_t pos = 0;
+    while (pos < size) {
+        if (size - pos < kMetaRecordHeader) return Error{ErrorCode::Corrupt, where + ": meta section: truncated record header"};
+        const auto tag = static_cast<MetaTag>(load_le<uint16_t>(data + pos));
+        const uint32_t len = load_le<uint32_t>(data + pos + 4);
+        pos += kMetaRecordHeader;
+        if (len > size - pos) return Error{ErrorCode::Corrupt, where + ": meta section: record runs past the end of the section"};
+        if (tag == MetaTag::IndexPages) {
+            if (len != idx_pages::kRecordSize)
+                return Error{ErrorCode::Corrupt, where + ": meta section: IndexPages record is not 16 bytes"};
+            found = read_index_pages(data + pos);
+        }
+        pos += len;
+    }
+    return found;
+}
 
 std::vector<unsigned char> encode_meta(const BlobInfo& info) {
     std::vector<unsigned char> out;
@@ -99,6 +127,10 @@ Result<BlobInfo> decode_meta(const unsigned char* data, size_t size, const std::
             }
             case MetaTag::Materialize: info.materialize.push_back(std::move(s)); break;
             case MetaTag::Lazy: info.lazy.push_back(std::move(s)); break;
+            case MetaTag::IndexPages:
+                if (len != idx_pages::kRecordSize) return bad("IndexPages record is not 16 bytes");
+                info.index_pages = read_index_pages(v);
+                break;
             default: info.unknown.push_back({raw_tag, std::move(s)}); break;  // a later version's record
         }
     }

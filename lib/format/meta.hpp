@@ -38,6 +38,15 @@ struct MetaRecord {
     std::string value;
 };
 
+// Where the index's page-checksum table is (the IndexPages record, format
+// 1.3; layout.hpp's idx_pages). Decoded as found, not yet checked against
+// the file: Blob::open checks it when asked to check the index page by page.
+struct IndexPagesRecord {
+    uint32_t page_size = 0;
+    uint32_t page_count = 0;
+    uint64_t table_offset = 0;
+};
+
 struct BlobInfo {
     Target target;
     std::string oxpack_version;
@@ -51,6 +60,9 @@ struct BlobInfo {
     // executes on first attribute access (freeze --lazy-include; format 1.2).
     std::vector<std::string> lazy;
     std::vector<MetaRecord> unknown;  // written after the known records, in order
+    // The IndexPages record as read (format 1.3). encode_meta() never writes
+    // it: the writer makes its own for the blob it builds (WriteOptions).
+    std::optional<IndexPagesRecord> index_pages;
 
     // The format minor version these records need: 2 with a Lazy record, 1
     // with a Materialize record, else 0 (a blob that uses nothing of 1.1 stays
@@ -61,6 +73,12 @@ struct BlobInfo {
 // Encodes the meta records for `info` (target.pyc_magic and hexversion live in
 // the fixed header, not here).
 std::vector<unsigned char> encode_meta(const BlobInfo& info);
+
+// The last IndexPages record of a meta section, walking the records'
+// headers only (no copies); nullopt without one. Corrupt when the records
+// do not fill the section exactly or the record is not 16 bytes.
+Result<std::optional<IndexPagesRecord>> find_index_pages(const unsigned char* data, size_t size,
+                                                         const std::string& where);
 
 // Decodes meta records; records with unknown tags land in BlobInfo::unknown. `where` names the blob in errors.
 Result<BlobInfo> decode_meta(const unsigned char* data, size_t size, const std::string& where);

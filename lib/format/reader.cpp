@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -137,8 +138,90 @@ Result<void> Blob::validate(OpenOptions options) {
     if (!e4) return e4.error();
     if (h.strings_size > 0xFFFFFFFFull) return corrupt("strings section larger than 4 GiB");
 
-    if (options.check_index && !index_checksum_ok()) return corrupt("index checksum mismatch");
+    if (!options.check_index) return {};
+    if (options.index_pages) {
+        if (auto r = setup_index_pages(); !r) return r.error();
+        if (pages_) return {};  // the rest of the index is checked page by page, on first use
+    }
+    if (!index_checksum_ok()) return corrupt("index checksum mismatch");
     return {};
+}
+
+// The page-checksum table (format 1.3): found through the meta section's
+// IndexPages record, checked against its own checksum, then used to check
+// the meta section's pages (which hold that record) before anything of the
+// meta section is trusted. No table: pages_ stays empty.
+Result<std::unique_ptr<Blob::IndexPages>> Blob::load_index_pages() const {
+    const Header& h = header_;
+    auto found = find_index_pages(data_ + h.meta_offset, h.meta_size, name_);
+    // A meta section whose records cannot be walked has no table that can be
+    // found: the caller checks the whole index, and info() reports the damage.
+    if (!found || !*found) return std::unique_ptr<IndexPages>();
+    const IndexPagesRecord& r = **found;
+    if (!std::has_single_bit(r.page_size) || r.page_size < idx_pages::kMinPageSize ||
+        r.page_size > idx_pages::kMaxPageSize)
+        return corrupt("index page table: page size " + std::to_string(r.page_size) + " is not allowed");
+    const uint64_t meta_end = h.meta_offset + h.meta_size;
+    const uint64_t table_len = (static_cast<uint64_t>(r.page_count) + 1) * 8;
+    if (r.table_offset % kAlign != 0 || r.table_offset < meta_end ||
+        !range_within(r.table_offset, table_len, h.payload_offset))
+        return corrupt("index page table: bad bounds");
+    if ((r.table_offset + r.page_size - 1) / r.page_size != r.page_count)
+        return corrupt("index page table: " + std::to_string(r.page_count) + " pages do not cover the index");
+    const unsigned char* table = data_ + r.table_offset;
+    const uint64_t sums = static_cast<uint64_t>(r.page_count) * 8;
+    if (checksum(table, sums) != load_le<uint64_t>(table + sums)) return corrupt("index page table checksum mismatch");
+    auto pages = std::make_unique<IndexPages>();
+    pages->table = table;
+    pages->shift = static_cast<uint32_t>(std::countr_zero(r.page_size));
+    pages->count = r.page_count;
+    pages->end = r.table_offset;
+    pages->passed = std::make_unique<std::atomic<uint64_t>[]>((r.page_count + 63) / 64);
+    return Result<std::unique_ptr<IndexPages>>(std::move(pages));
+}
+
+Result<void> Blob::setup_index_pages() {
+    auto pages = load_index_pages();
+    if (!pages) return pages.error();
+    pages_ = std::move(*pages);
+    if (!pages_) return {};
+    const Header& h = header_;
+    if (auto bad = failed_page(h.meta_offset, h.meta_size)) {
+        pages_.reset();
+        return std::move(*bad);
+    }
+    return {};
+}
+
+bool Blob::IndexPages::check(const unsigned char* data, uint64_t page) const {
+    const uint64_t begin = std::max<uint64_t>(page << shift, kHeaderSize);
+    const uint64_t stop = std::min<uint64_t>((page + 1) << shift, end);
+    if (page >= count || stop <= begin) return false;
+    if (checksum(data + begin, stop - begin) != load_le<uint64_t>(table + page * 8)) return false;
+    passed[page >> 6].fetch_or(uint64_t{1} << (page & 63), std::memory_order_release);
+    return true;
+}
+
+std::optional<Error> Blob::check_pages(uint64_t off, uint64_t len) const {
+    const int64_t bad = pages_->first_bad(data_, off, len);
+    if (bad < 0) return std::nullopt;
+    return page_error(*pages_, static_cast<uint64_t>(bad));
+}
+
+Error Blob::page_error(const IndexPages& pages, uint64_t page) const {
+    if (page >= pages.count) return corrupt("index read outside the pages of its page table");
+    const uint64_t begin = std::max<uint64_t>(page << pages.shift, kHeaderSize);
+    const uint64_t stop = std::min<uint64_t>((page + 1) << pages.shift, pages.end);
+    return corrupt("index checksum mismatch in page " + std::to_string(page) + " (bytes " + std::to_string(begin) +
+                   "-" + std::to_string(stop) + ")");
+}
+
+uint32_t Blob::index_pages_checked() const {
+    if (!pages_) return 0;
+    uint32_t n = 0;
+    for (uint32_t w = 0; w < (pages_->count + 63) / 64; ++w)
+        n += static_cast<uint32_t>(std::popcount(pages_->passed[w].load(std::memory_order_relaxed)));
+    return n;
 }
 
 bool Blob::index_checksum_ok() const {
@@ -148,7 +231,9 @@ bool Blob::index_checksum_ok() const {
 Result<Entry> Blob::entry(uint32_t i) const {
     const Header& h = header_;
     if (i >= h.entry_count) return corrupt("entry index " + std::to_string(i) + " out of range");
-    const unsigned char* r = data_ + h.entries_offset + static_cast<uint64_t>(i) * kEntrySize;
+    const uint64_t at = h.entries_offset + static_cast<uint64_t>(i) * kEntrySize;
+    if (auto bad = failed_page(at, kEntrySize)) return std::move(*bad);
+    const unsigned char* r = data_ + at;
     Entry e;
     e.index = i;
     e.key_hash = load_le<uint64_t>(r + ent::kKeyHash);
@@ -168,6 +253,8 @@ Result<Entry> Blob::entry(uint32_t i) const {
     // r[ent::kReserved] is written as 0 and ignored on reading (a later minor version may use it).
     if (!range_within(key_off, key_len, h.strings_size) || !range_within(path_off, path_len, h.strings_size))
         return corrupt("entry " + std::to_string(i) + ": name outside the strings section");
+    if (auto bad = failed_page(h.strings_offset + key_off, key_len)) return std::move(*bad);
+    if (auto bad = failed_page(h.strings_offset + path_off, path_len)) return std::move(*bad);
     const char* strings = reinterpret_cast<const char*>(data_ + h.strings_offset);
     e.key = std::string_view(strings + key_off, key_len);
     e.path = std::string_view(strings + path_off, path_len);
@@ -194,19 +281,25 @@ Result<Group> Blob::find(Space space, std::string_view key) const {
     const uint32_t start = static_cast<uint32_t>(hash) & mask;
     uint32_t pos = start;
     uint32_t probe = 0;
+    // File offsets of a slot and an entry record, for the page checks.
+    auto slot_at = [&](uint32_t p) { return h.slots_offset + static_cast<uint64_t>(p) * kSlotSize; };
+    auto entry_at = [&](uint32_t i) { return h.entries_offset + static_cast<uint64_t>(i) * kEntrySize; };
     for (; probe < h.slot_count; ++probe, pos = (pos + 1) & mask) {
         const unsigned char* s = slots + static_cast<uint64_t>(pos) * kSlotSize;
+        if (auto bad = failed_page(slot_at(pos), kSlotSize)) return std::move(*bad);
         uint32_t idx = load_le<uint32_t>(s + slot::kEntryIndex);
         if (idx == kEmptySlot) break;
         if (load_le<uint32_t>(s + slot::kHashHigh) != high) continue;
         if (idx >= h.entry_count) return corrupt("hash slot " + std::to_string(pos) + " names a missing entry");
         // Hot path: compare without building a full Entry.
+        if (auto bad = failed_page(entry_at(idx), kEntrySize)) return std::move(*bad);
         const unsigned char* r = entries + static_cast<uint64_t>(idx) * kEntrySize;
         const uint64_t entry_hash = load_le<uint64_t>(r + ent::kKeyHash);
         uint32_t key_off = load_le<uint32_t>(r + ent::kKeyOffset);
         uint32_t key_len = load_le<uint32_t>(r + ent::kKeyLength);
         if (!range_within(key_off, key_len, h.strings_size))
             return corrupt("entry " + std::to_string(idx) + ": name outside the strings section");
+        if (auto bad = failed_page(h.strings_offset + key_off, key_len)) return std::move(*bad);
         if (entry_hash != hash || r[ent::kSpace] != static_cast<uint8_t>(space) || key_len != key.size() ||
             std::memcmp(strings + key_off, key.data(), key_len) != 0) {
             // Another key whose hash shares the high half, or damage.
@@ -220,6 +313,7 @@ Result<Group> Blob::find(Space space, std::string_view key) const {
         // The group: following entries that share this key string.
         uint32_t end = idx + 1;
         while (end < h.entry_count) {
+            if (auto bad = failed_page(entry_at(end), kEntrySize)) return std::move(*bad);
             const unsigned char* n = entries + static_cast<uint64_t>(end) * kEntrySize;
             if (n[ent::kSpace] != static_cast<uint8_t>(space) || load_le<uint32_t>(n + ent::kKeyOffset) != key_off ||
                 load_le<uint32_t>(n + ent::kKeyLength) != key_len)
@@ -234,6 +328,7 @@ Result<Group> Blob::find(Space space, std::string_view key) const {
         const unsigned char* s = slots + static_cast<uint64_t>(p) * kSlotSize;
         uint32_t idx = load_le<uint32_t>(s + slot::kEntryIndex);
         if (idx >= h.entry_count) return corrupt("hash slot " + std::to_string(p) + " names a missing entry");
+        if (auto bad = failed_page(entry_at(idx), kEntrySize)) return std::move(*bad);
         const unsigned char* r = entries + static_cast<uint64_t>(idx) * kEntrySize;
         if (static_cast<uint32_t>(load_le<uint64_t>(r + ent::kKeyHash) >> 32) != load_le<uint32_t>(s + slot::kHashHigh))
             return corrupt("hash slot " + std::to_string(p) + " and entry " + std::to_string(idx) + " disagree");
@@ -333,6 +428,7 @@ Result<Payload> Blob::payload(const Entry& e, Read read) const {
 }
 
 Result<BlobInfo> Blob::info() const {
+    if (auto bad = failed_page(header_.meta_offset, header_.meta_size)) return std::move(*bad);
     return decode_meta(data_ + header_.meta_offset, header_.meta_size, name_);
 }
 
@@ -348,6 +444,14 @@ std::vector<Error> Blob::verify(size_t max_problems, const std::function<void(ui
     if (checksum(data_ + h.payload_offset, size_ - h.payload_offset) != h.payload_checksum)
         add(corrupt("payload region checksum mismatch"));
     if (auto m = info(); !m) add(m.error());
+    // The page-checksum table (1.3), whatever open() was asked: its bounds,
+    // its own checksum and every page.
+    if (auto pages = load_index_pages(); !pages) {
+        add(pages.error());
+    } else if (*pages) {
+        for (uint64_t p = 0; p < (*pages)->count; ++p)
+            if (!(*pages)->check(data_, p)) add(page_error(**pages, p));
+    }
 
     // The hash table: every used slot names the first entry of a key group
     // and carries that key's high hash bits; one slot per group; at least one

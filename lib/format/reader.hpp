@@ -8,6 +8,7 @@
 // A Blob is immutable after open and safe to share between threads.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -127,6 +128,14 @@ struct OpenOptions {
     // Check the index checksum at open (recommended). Turning it off makes
     // open O(1) in the index size; lookups stay bounds-checked either way.
     bool check_index = true;
+    // With check_index, for a blob that has a page-checksum table (format
+    // 1.3, the IndexPages record): check at open only that table's own
+    // checksum and the pages of the meta section, and every other page of
+    // the index the first time an access reads from it (entry(), find(),
+    // lower_bound(), info()): a page that fails is Corrupt, on that access
+    // and every later one. Nothing of the index is used before its page is
+    // checked. A blob without a table gets the whole check at open.
+    bool index_pages = false;
 };
 
 class Blob {
@@ -149,6 +158,12 @@ public:
     // Whether the index region matches the header's index checksum (what
     // open() checks unless told not to).
     bool index_checksum_ok() const;
+
+    // Whether the index is checked page by page on first use (open() with
+    // index_pages on a blob that has a page table), and how many of its
+    // pages have passed so far (0 when not).
+    bool checks_index_pages() const { return pages_ != nullptr; }
+    uint32_t index_pages_checked() const;
 
     // Decodes entry i (i < entry_count()), checking every offset it holds.
     Result<Entry> entry(uint32_t i) const;
@@ -186,6 +201,47 @@ public:
     void advise_sequential() const { file_.advise_sequential(); }
 
 private:
+    // The page-checksum table of a blob opened with OpenOptions::index_pages:
+    // which pages have passed, one bit each, set once a page's checksum held
+    // (atomically: any thread may check a page; a page checked twice by two
+    // racing threads is harmless; a fork keeps what its parent knew).
+    struct IndexPages {
+        const unsigned char* table = nullptr;  // page_count checksums, in the mapping
+        uint32_t shift = 0;                    // log2(page size)
+        uint32_t count = 0;
+        uint64_t end = 0;                      // pages cover [128, end): the table's offset
+        std::unique_ptr<std::atomic<uint64_t>[]> passed;
+        // The first page of [off, off + len) that fails its checksum, or -1.
+        int64_t first_bad(const unsigned char* data, uint64_t off, uint64_t len) const {
+            if (len == 0) return -1;
+            const uint64_t last = (off + len - 1) >> shift;
+            for (uint64_t p = off >> shift; p <= last; ++p) {
+                if (p >= count) return static_cast<int64_t>(p);
+                if (((passed[p >> 6].load(std::memory_order_acquire) >> (p & 63)) & 1) == 0 && !check(data, p))
+                    return static_cast<int64_t>(p);
+            }
+            return -1;
+        }
+        bool check(const unsigned char* data, uint64_t page) const;
+    };
+    // nullopt when the index bytes [off, off + len) (file offsets, already
+    // bounds-checked) lie in pages that passed, or pages are not checked;
+    // else the error naming the first page that fails. The common cases
+    // (no page checks; one page, already passed) are inline: a bit test,
+    // no Error built; the rest (checking a page) is check_pages().
+    [[gnu::always_inline]] std::optional<Error> failed_page(uint64_t off, uint64_t len) const {
+        if (!pages_ || len == 0) return std::nullopt;
+        const uint64_t p = off >> pages_->shift;
+        if (p < pages_->count && ((off + len - 1) >> pages_->shift) == p &&
+            ((pages_->passed[p >> 6].load(std::memory_order_acquire) >> (p & 63)) & 1) != 0)
+            return std::nullopt;
+        return check_pages(off, len);
+    }
+    std::optional<Error> check_pages(uint64_t off, uint64_t len) const;
+    Error page_error(const IndexPages& pages, uint64_t page) const;
+    Result<std::unique_ptr<IndexPages>> load_index_pages() const;  // nullptr: no table
+    Result<void> setup_index_pages();
+
     Blob() = default;
     Result<void> validate(OpenOptions options);
     Error corrupt(const std::string& what) const;
@@ -195,6 +251,7 @@ private:
     size_t size_ = 0;
     std::string name_;
     Header header_;
+    std::unique_ptr<IndexPages> pages_;  // only with OpenOptions::index_pages on a 1.3 blob
 };
 
 // xxh3-64 of key with the space as seed: the index's hash function.

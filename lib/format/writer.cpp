@@ -120,6 +120,19 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     for (size_t i = 0; i < n; ++i) path_off[i] = strings.add(entries[i].path);
     if (strings.bytes().size() > 0xFFFFFFFFull) return Error{ErrorCode::Invalid, "names exceed 4 GiB"};
     std::vector<unsigned char> meta = encode_meta(info);
+    // The IndexPages record comes last, its values filled in once the layout is known.
+    const uint32_t page_size = options.index_page_size;
+    if (page_size != 0 &&
+        (!std::has_single_bit(page_size) || page_size < idx_pages::kMinPageSize || page_size > idx_pages::kMaxPageSize))
+        return Error{ErrorCode::Invalid, "index page size " + std::to_string(page_size) +
+                                             " is not a power of two between 512 and 16 MiB"};
+    const size_t pages_record = meta.size() + kMetaRecordHeader;  // the record's value, in meta
+    if (page_size != 0) {
+        unsigned char head[kMetaRecordHeader + idx_pages::kRecordSize] = {};
+        store_le<uint16_t>(head, static_cast<uint16_t>(MetaTag::IndexPages));
+        store_le<uint32_t>(head + 4, idx_pages::kRecordSize);
+        meta.insert(meta.end(), head, head + sizeof head);
+    }
 
     // Hash slots: one per group, load factor <= 0.5.
     size_t groups = 0;
@@ -138,6 +151,16 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     off = align_up(off + strings.bytes().size(), kAlign);
     const uint64_t meta_off = off;
     off = align_up(off + meta.size(), kAlign);
+    uint64_t table_off = 0, page_count = 0;
+    if (page_size != 0) {
+        table_off = off;
+        page_count = (table_off + page_size - 1) / page_size;
+        if (page_count > 0xFFFFFFFFull) return Error{ErrorCode::Invalid, "index too large for its page table"};
+        store_le<uint32_t>(meta.data() + pages_record + idx_pages::kPageSize, page_size);
+        store_le<uint32_t>(meta.data() + pages_record + idx_pages::kPageCount, static_cast<uint32_t>(page_count));
+        store_le<uint64_t>(meta.data() + pages_record + idx_pages::kTableOffset, table_off);
+        off = align_up(off + (page_count + 1) * 8, kAlign);
+    }
     const uint64_t payload_off = off;
 
     // Payload order: by (order_hint, entry order), owners only. The image
@@ -209,11 +232,22 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     }
     if (!strings.bytes().empty()) std::memcpy(d + strings_off, strings.bytes().data(), strings.bytes().size());
     if (!meta.empty()) std::memcpy(d + meta_off, meta.data(), meta.size());
+    if (page_size != 0) {
+        // The page-checksum table: every page of [128, table_off), then its own checksum.
+        unsigned char* table = d + table_off;
+        for (uint64_t i = 0; i < page_count; ++i) {
+            const uint64_t begin = std::max<uint64_t>(i * page_size, kHeaderSize);
+            const uint64_t end = std::min<uint64_t>((i + 1) * page_size, table_off);
+            store_le<uint64_t>(table + i * 8, checksum(d + begin, end - begin));
+        }
+        store_le<uint64_t>(table + page_count * 8, checksum(table, page_count * 8));
+    }
 
     // Header, checksums last.
     std::memcpy(d + hdr::kMagic, kMagic, sizeof kMagic);
     store_le<uint16_t>(d + hdr::kVersionMajor, kVersionMajor);
-    store_le<uint16_t>(d + hdr::kVersionMinor, info.minor_version());  // the oldest minor that holds it
+    // The oldest minor that holds it: 1.3 with a page table.
+    store_le<uint16_t>(d + hdr::kVersionMinor, page_size != 0 ? uint16_t{3} : info.minor_version());
     store_le<uint32_t>(d + hdr::kHeaderSize, kHeaderSize);
     store_le<uint64_t>(d + hdr::kFileSize, image.size_);
     store_le<uint32_t>(d + hdr::kRequiredFeatures, 0);

@@ -80,6 +80,10 @@ struct WriteOptions {
     unsigned threads = 0;        // 0: one per core
     size_t min_compress_size = 64;  // smaller payloads are always stored
     bool dedup = true;           // identical payloads are stored once
+    // The index's page-checksum table (format 1.3, the IndexPages record):
+    // one checksum per page of this many bytes, so that a reader can check
+    // the index page by page on first use. 0 writes none (a 1.0-1.2 blob).
+    uint32_t index_page_size = idx_pages::kDefaultPageSize;
     // Called as compression progresses (done, total bytes).
     std::function<void(uint64_t, uint64_t)> progress;
 };

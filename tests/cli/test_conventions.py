@@ -95,7 +95,7 @@ def test_bash_completion(oxpack, tmp_path):
     assert complete_bash(script, ["oxpack", "--col"]) == ["--color"]
     assert sorted(complete_bash(script, ["oxpack", "--color", ""])) == ["always", "auto", "never"]
     assert sorted(complete_bash(script, ["oxpack", "hook", ""])) == ["install", "remove", "status"]
-    assert sorted(complete_bash(script, ["oxpack", "run", "x.oxr", "--verify", ""])) == ["header", "index", "once"]
+    assert sorted(complete_bash(script, ["oxpack", "run", "x.oxr", "--verify", ""])) == ["header", "index", "once", "pages"]
     assert "--profile-from" in complete_bash(script, ["oxpack", "freeze", "--prof"])
     assert complete_bash(script, ["oxpack", "info", "--tr"]) == ["--tree"]
     (tmp_path / "app.oxr").write_bytes(b"")
@@ -133,7 +133,7 @@ def test_fish_completion(oxpack, tmp_path):
 
     assert set(complete("oxpack ")) >= set(commands_of(oxpack))
     assert complete("oxpack fre") == ["freeze"]
-    assert sorted(complete("oxpack run x.oxr --verify ")) == ["header", "index", "once"]
+    assert sorted(complete("oxpack run x.oxr --verify ")) == ["header", "index", "once", "pages"]
     assert "--output" in complete("oxpack freeze --out")
 
 

@@ -55,8 +55,9 @@ def test_info_json(oxpack, blob):
     r = oxpack("info", "--json", out)
     assert r.returncode == 0
     info = json.loads(r.stdout)
-    assert info["format_version"] == "1.0"
+    assert info["format_version"] == "1.3"  # every blob oxpack writes has an index page table
     assert info["file_size"] == out.stat().st_size
+    assert info["index_pages"]["page_size"] == 4096 and info["index_pages"]["pages"] >= 1
     t = info["target"]
     assert t["implementation"] == sys.implementation.name
     assert t["version"] == "%d.%d.%d" % sys.version_info[:3]
@@ -84,7 +85,8 @@ def test_info_text(oxpack, blob):
     out, root, _ = blob
     r = oxpack("info", out)
     assert r.returncode == 0
-    assert "format:          oxr 1.0" in r.stdout
+    assert "format:          oxr 1.3" in r.stdout
+    assert "index pages:     1 x 4096 bytes, each checked on first use" in r.stdout
     assert f"root:            {root}" in r.stdout
 
 

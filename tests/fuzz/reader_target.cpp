@@ -1,7 +1,7 @@
 // Body of the blob-reader fuzz target: open from memory (as given; with the
 // header and index checksums recomputed first, so that mutated headers and
 // indexes get past them, as a hostile file would; and without the index
-// check), decode the meta section, walk every entry, look each key up, read
+// check; and checked page by page, format 1.3's page table), decode the meta section, walk every entry, look each key up, read
 // every payload, and run verify(). A blob verify() passes must also read
 // back entry by entry: every entry decodes, is found by its key, and its
 // payload reads.
@@ -33,12 +33,13 @@ constexpr uint64_t kMaxRead = 64u << 20;
 }  // namespace
 
 void reader_one(const uint8_t* data, size_t size) {
-    for (int pass = 0; pass < 3; ++pass) {
+    for (int pass = 0; pass < 4; ++pass) {
         // An exact-size copy: any read past the end is an ASan report.
         std::vector<unsigned char> bytes(data, data + size);
         if (pass == 1) reseal(bytes);
         const bool check_index = pass != 2;
-        auto blob = Blob::from_memory(bytes.data(), bytes.size(), "fuzz.oxr", OpenOptions{check_index});
+        auto blob = Blob::from_memory(bytes.data(), bytes.size(), "fuzz.oxr",
+                                      OpenOptions{.check_index = check_index, .index_pages = pass == 3});
         if (!blob) continue;
         (void)blob->info();
         bool huge = false;

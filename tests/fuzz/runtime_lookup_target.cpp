@@ -159,12 +159,14 @@ void lookups(const Blob& blob, bool intact) {
 }  // namespace
 
 void runtime_lookup_one(const uint8_t* data, size_t size) {
-    for (int pass = 0; pass < 2; ++pass) {
+    for (int pass = 0; pass < 3; ++pass) {
         std::vector<unsigned char> bytes(data, data + size);  // exact size: ASan sees any overrun
         if (pass == 1) reseal(bytes);
         // install(): the header and the sections at open, the index checksum
-        // by verify mode. "header" mode goes on whatever the index holds.
-        auto blob = Blob::from_memory(bytes.data(), bytes.size(), "fuzz.oxr", OpenOptions{.check_index = false});
+        // by verify mode. "header" mode goes on whatever the index holds;
+        // "pages" (pass 2, the bytes as given) checks each index page as read.
+        auto blob = Blob::from_memory(bytes.data(), bytes.size(), "fuzz.oxr",
+                                      OpenOptions{.check_index = pass == 2, .index_pages = pass == 2});
         if (!blob) continue;
         const bool index_ok = blob->index_checksum_ok();
         if (!blob->info()) continue;  // install() refuses a blob whose meta does not decode

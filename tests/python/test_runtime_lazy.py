@@ -195,7 +195,7 @@ def test_environment_and_recorded_set(tree, tmp_path):
     assert r.returncode == 0, r.stderr
     info = json.loads(subprocess.run([blobtools.OXPACK, "info", out, "--json"], stdout=subprocess.PIPE,
                                      universal_newlines=True).stdout)
-    assert info["lazy"] == ["lz.plain", "lz.deep*"] and info["format_version"] == "1.2"
+    assert info["lazy"] == ["lz.plain", "lz.deep*"] and info["format_version"] == "1.3"
     code = "import builtins, json, lz.plain; print(json.dumps([builtins.RAN, type(lz.plain).__name__]))"
     prelude = "import builtins; builtins.RAN = []\n"
     env = {"OXPACK_BLOB": out, "OXPACK_LAZY": "1"}

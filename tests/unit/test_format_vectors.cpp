@@ -105,6 +105,31 @@ TEST_CASE("vectors: each gives its documented outcome") {
     }
 }
 
+TEST_CASE("vectors: checked page by page each gives the same outcome and a damaged page is refused") {
+    const OpenOptions lazy{.check_index = true, .index_pages = true};
+    for (const auto& v : vectors::all_vectors()) {
+        CAPTURE(v.name);
+        auto whole = Blob::from_memory(v.bytes.data(), v.bytes.size(), v.name);
+        auto paged = Blob::from_memory(v.bytes.data(), v.bytes.size(), v.name, lazy);
+        if (v.name == "index-page-flip.oxr") {
+            REQUIRE(whole.ok());
+            REQUIRE_FALSE(paged.ok());
+            CHECK(paged.error().code == ErrorCode::Corrupt);
+            CHECK(paged.error().message.find("index checksum mismatch in page") != std::string::npos);
+            continue;
+        }
+        REQUIRE(whole.ok() == paged.ok());
+        if (!whole.ok()) {
+            CHECK(paged.error().message == whole.error().message);
+            continue;
+        }
+        CHECK(paged->checks_index_pages() == (v.name == "index-pages.oxr"));
+        CHECK(walk(*paged) == walk(*whole));
+        for (const auto& c : v.expect.contents)
+            CHECK(test::payload_of(*paged, c.space, c.key, c.kind) == test::payload_of(*whole, c.space, c.key, c.kind));
+    }
+}
+
 TEST_CASE("vectors: forward-compatible additions are read, not lost") {
     auto get = [](const std::string& name) { return test::read_bytes(kDir / name); };
     SUBCASE("unknown meta tag, origin mode and root type are kept") {

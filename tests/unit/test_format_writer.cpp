@@ -200,7 +200,12 @@ TEST_CASE("writer: layout: sections and payloads 16-byte aligned, zero padding")
     CHECK(zero(h.entries_offset + uint64_t{h.entry_count} * kEntrySize, h.slots_offset));
     CHECK(zero(h.slots_offset + uint64_t{h.slot_count} * kSlotSize, h.strings_offset));
     CHECK(zero(h.strings_offset + h.strings_size, h.meta_offset));
-    CHECK(zero(h.meta_offset + h.meta_size, h.payload_offset));
+    // Then (1.3) the index page table, right after the meta section's padding.
+    const auto pages = blob.info()->index_pages;
+    REQUIRE(pages.has_value());
+    CHECK(pages->table_offset == (h.meta_offset + h.meta_size + 15) / 16 * 16);
+    CHECK(zero(h.meta_offset + h.meta_size, pages->table_offset));
+    CHECK(zero(pages->table_offset + (pages->page_count + 1) * 8ull, h.payload_offset));
     // Payload padding: bytes of the region no payload covers are zero.
     std::vector<bool> covered(h.file_size - h.payload_offset, false);
     for (uint32_t i = 0; i < blob.entry_count(); ++i) {

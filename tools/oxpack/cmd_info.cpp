@@ -92,6 +92,9 @@ Action setup_info(CLI::App& app) {
             {"roots", roots},
             {"materialize", info.materialize},
             {"lazy", info.lazy},
+            {"index_pages", info.index_pages ? nlohmann::json{{"page_size", info.index_pages->page_size},
+                                                               {"pages", info.index_pages->page_count}}
+                                             : nlohmann::json(nullptr)},
             {"entries", all.count},
             {"stored_bytes", all.stored},
             {"raw_bytes", all.raw},
@@ -120,6 +123,9 @@ Action setup_info(CLI::App& app) {
             std::cout << "lazy:            " << info.lazy[i] << "\n";
         if (info.lazy.size() > kShown)
             std::cout << "lazy:            ... " << info.lazy.size() << " in all (oxpack info --lazy lists them)\n";
+        if (info.index_pages)
+            std::cout << "index pages:     " << info.index_pages->page_count << " x " << info.index_pages->page_size
+                      << " bytes, each checked on first use\n";
         std::cout << "entries:         " << all.count << " (" << all.stored << " bytes stored, " << all.raw
                   << " bytes raw)\n";
         for (const auto& [k, v] : by_kind)

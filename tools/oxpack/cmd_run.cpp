@@ -58,7 +58,7 @@ size_t take_interpreter_options(const std::vector<std::string>& rest, std::vecto
 
 Action setup_run(CLI::App& app) {
     struct Opts {
-        std::string blob, python, origin, files, lazy, stale = "warn", verify = "index";
+        std::string blob, python, origin, files, lazy, stale = "warn", verify = "pages";
     };
     auto o = std::make_shared<Opts>();
     app.add_option("BLOB", o->blob, "The blob to install")->required();
@@ -71,9 +71,10 @@ Action setup_run(CLI::App& app) {
     app.add_option("--stale", o->stale, "When the environment changed since the freeze: warn, error, ignore")
         ->check(CLI::IsMember({"warn", "error", "ignore"}));
     app.add_option("--verify", o->verify,
-                   "When to check the index checksum: index (every start), once (first start with this file), "
+                   "When to check the index checksums: pages (each index page when first read; the default), "
+                   "index (all of it every start), once (all of it at the first start with this file), "
                    "header (never; payloads are checked when read)")
-        ->check(CLI::IsMember({"index", "once", "header"}));
+        ->check(CLI::IsMember({"pages", "index", "once", "header"}));
     app.add_option("--lazy", o->lazy,
                    "Run module bodies on first use: auto (the blob's recorded lazy set, freeze --lazy-include) or "
                    "comma-separated module-name globs ('sympy*,docutils.*')");
@@ -120,7 +121,7 @@ Action setup_run(CLI::App& app) {
         ::setenv("OXPACK_BLOB", blob_path.c_str(), 1);
         if (!o->origin.empty()) ::setenv("OXPACK_ORIGIN", o->origin.c_str(), 1);
         if (o->stale != "warn") ::setenv("OXPACK_STALE", o->stale.c_str(), 1);
-        if (o->verify != "index") ::setenv("OXPACK_VERIFY", o->verify.c_str(), 1);
+        if (o->verify != "pages") ::setenv("OXPACK_VERIFY", o->verify.c_str(), 1);
         if (!o->files.empty()) ::setenv("OXPACK_FILES", o->files.c_str(), 1);
         if (!o->lazy.empty()) ::setenv("OXPACK_LAZY", o->lazy.c_str(), 1);
         std::vector<std::string> argv = {python};

@@ -18,14 +18,17 @@
 namespace oxpack::runtime {
 
 enum class Stale { Warn, Error, Ignore };
-enum class Verify { Index, Once, Header };
+// When the index is checked (install(verify=)): Pages (the default) page by
+// page on first use, Index all of it at every install, Once all of it the first
+// time this file is seen, Header never (structural checks on lookups only).
+enum class Verify { Pages, Index, Once, Header };
 enum class FilesOption { Default, Blob, Disk };
 
 struct InstallOptions {
     std::string path;                        // absolute (lexically), as __file__ in blob mode shows it
     std::optional<format::OriginMode> origin;  // nullopt: the blob's own default
     Stale stale = Stale::Warn;
-    Verify verify = Verify::Index;
+    Verify verify = Verify::Pages;
     FilesOption files = FilesOption::Default;  // Default: Blob in blob mode, Disk in original mode
     // Modules whose bodies run on first attribute access: none (False), the
     // blob's recorded set (True), or these globs.
@@ -33,7 +36,7 @@ struct InstallOptions {
     std::vector<std::string> lazy_globs;
 };
 
-// install(path, origin=None, stale='warn', verify='index', files=None) -> Finder.
+// install(path, origin=None, stale='warn', verify='pages', files=None) -> Finder.
 PyObject* install(PyObject* module, PyObject* path, PyObject* origin, PyObject* stale, PyObject* verify,
                   PyObject* files, PyObject* lazy);
 

@@ -78,13 +78,15 @@ PyObject* mod_phases(PyObject* module, PyObject*) {
 
 PyMethodDef module_methods[] = {
     {"install", heap::fastcall(mod_install), METH_FASTCALL | METH_KEYWORDS,
-     "install(path, origin=None, stale='warn', verify='index', files=None, lazy=False) -> Finder\n\n"
+     "install(path, origin=None, stale='warn', verify='pages', files=None, lazy=False) -> Finder\n\n"
      "Serve imports from the blob at `path`. origin: None (the blob's default), 'original' (__file__ is the\n"
      "file's path when frozen) or 'blob' (<blob path>/<relative path>). stale: what to do when the frozen\n"
      "environment changed since the freeze: 'warn', 'error' (raise StaleBlobError) or 'ignore'.\n"
-     "verify: when to check the index checksum: 'index' (every install; reads the whole index), 'once'\n"
-     "(the first install of this file as it is now, remembered in the oxpack cache directory) or 'header'\n"
-     "(never: header and bounds checks only). Payloads are checksummed when used whatever the choice.\n"
+     "verify: when to check the index checksums: 'pages' (the default: each page of the index the first time\n"
+     "a lookup reads it, before using it; blobs older than format 1.3 all of it at install), 'index' (all of\n"
+     "it at every install), 'once' (all of it at the first install of this file as it is now, remembered in\n"
+     "the oxpack cache directory) or 'header' (never: header and bounds checks only). Payloads are\n"
+     "checksummed when used whatever the choice.\n"
      "files: whether file functions (open, os.stat, os.listdir, os.scandir...) serve the blob's files by path:\n"
      "'blob' (paths under the blob path and under the frozen roots: a read-only tree), 'disk' (never), or\n"
      "None (the default: 'blob' in blob mode, 'disk' in original mode).\n"

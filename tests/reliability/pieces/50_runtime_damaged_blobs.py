@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Damaged blobs through the runtime: every truncation length and random bit
 flips of a small blob, each installed with oxpack_runtime.install() in each
-verify mode (index, once, header) and in blob mode, its modules imported and
+verify mode (pages, index, once, header) and in blob mode, its modules imported and
 a data file read by path.
 
 Goal, per case: a clean exception (BlobError, or the ImportError / OSError
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import common  # noqa: E402
 
 TITLE = "Damaged blobs through the runtime"
-MODES = ("index", "once", "header")
+MODES = ("pages", "index", "once", "header")
 MODULES = 6
 
 CHILD = textwrap.dedent("""\
