@@ -20,7 +20,7 @@ namespace oxpack::scan {
 namespace {
 
 std::string other_root_note(const std::string& root) {
-    return "is a sys.path entry of its own; not walked as part of " + root;
+    return "is a sys.path entry or a site-packages directory of its own; not walked as part of " + root;
 }
 
 struct Walker {

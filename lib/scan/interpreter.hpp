@@ -19,7 +19,7 @@ struct Interpreter {
     std::string stdlib;              // sysconfig 'stdlib'
     std::string platstdlib;          // sysconfig 'platstdlib'
     std::string purelib, platlib;    // sysconfig site-packages
-    std::vector<std::string> site_packages;  // site.getsitepackages() + user site if enabled
+    std::vector<std::string> site_packages;  // site.getsitepackages() + user site if enabled + (a venv) the base's
     int optimize = 0;                // sys.flags.optimize
     int version_major = 0, version_minor = 0;
     std::string magic_bytes;         // importlib.util.MAGIC_NUMBER, 4 bytes

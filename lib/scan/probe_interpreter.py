@@ -13,6 +13,11 @@ except Exception:
     pass
 if site.ENABLE_USER_SITE and os.path.isdir(site.getusersitepackages()):
     sp.append(site.getusersitepackages())
+# In a venv, the base interpreter's site-packages too: it lies inside the
+# stdlib directory, which is a root, and is never this environment's.
+if sys.prefix != sys.base_prefix:
+    base = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_exec_prefix})
+    sp += [base[k] for k in ("purelib", "platlib") if base.get(k) and base[k] not in sp]
 json.dump({
   "implementation": sys.implementation.name,
   "version": "%d.%d.%d" % sys.version_info[:3],

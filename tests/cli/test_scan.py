@@ -2,6 +2,8 @@
 machine's real environments, real wheels and several Python versions."""
 import glob
 import os
+import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -53,7 +55,23 @@ def test_nested_roots_are_not_walked_twice():
     scan = oxpack_json("scan", info["stdlib"], "--json")
     paths = [it["path"] for it in scan["items"]]
     assert not any(p.startswith(("site-packages/", "lib-dynload/")) for p in paths)
-    assert any("is a sys.path entry of its own" in n["what"] for n in scan["notes"])
+    assert any("of its own; not walked as part of" in n["what"] for n in scan["notes"])
+
+
+def test_a_venv_leaves_out_the_base_site_packages(tmp_path):
+    """The stdlib directory holds the base interpreter's site-packages; a
+    venv without system site-packages never imports from it, so neither is
+    it walked as data of the stdlib root (it was: a 1.2 GB blob for a venv)."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    scan = oxpack_json("scan", "--python", venv / "bin" / "python", "--json")
+    info = python_info(sys.executable)
+    base_site, stdlib = info["site"][0], info["stdlib"]
+    roots = [r["path"] if isinstance(r, dict) else r for r in scan["roots"]]
+    assert stdlib in roots and base_site not in roots
+    under_stdlib = [it["path"] for it in scan["items"] if it["root"] == roots.index(stdlib)]
+    assert "os.py" in under_stdlib and not any(p.startswith("site-packages/") for p in under_stdlib)
+    assert any(n["path"] == base_site for n in scan["notes"])
 
 
 def test_debian_wheel_directory_agrees_with_zipimport_view():
