@@ -189,9 +189,11 @@ std::string ManStyleFormatter::make_help(const CLI::App* app, std::string, CLI::
     out << "\nDESCRIPTION\n" << wrap(c.description, 4);
     if (top) {
         out << "\nCOMMANDS\n";
+        size_t width = 0;  // the longest name, and two spaces
+        for (const auto& cmd : commands()) width = std::max(width, std::string_view(cmd.name).size() + 2);
         for (const auto& cmd : commands()) {
             std::string n(cmd.name);
-            out << "    " << n << std::string(n.size() < 12 ? 12 - n.size() : 1, ' ') << cmd.summary << "\n";
+            out << "    " << n << std::string(width - n.size(), ' ') << cmd.summary << "\n";
         }
     }
     auto option_block = [&](const DocOption& o) {
