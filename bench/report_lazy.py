@@ -4,17 +4,17 @@ build/bench/lazy-quick.json, labelled as such. bench/report.py calls
 sections(); bench/lazy.py prints summary(); `bench/run report_lazy`
 rewrites this block alone.
 """
-import json
 import statistics
 from pathlib import Path
+
+import report_block
 
 GOAL_SPEEDUP = 2.0  # #15: lazy ≥ 2× faster than the default importer on the median of the commands
 BEGIN = "<!-- bench/report_lazy.py: begin -->"
 END = "<!-- bench/report_lazy.py: end -->"
 
 
-def _span(s, scale=1000):
-    return "%.0f (%.0f–%.0f)" % (s["median"] * scale, s["min"] * scale, s["max"] * scale)
+_span = report_block.span
 
 
 def _ratio(res, n, a, b):
@@ -139,17 +139,12 @@ def summary(res):
     return lines
 
 
-def _load_named(results, name):
-    p = Path(results) / (name + ".json")
-    return json.loads(p.read_text()) if p.exists() else None
+_load_named = report_block.load
 
 
 def _load(results):
-    for name, quick in (("lazy", False), ("lazy-quick", True)):
-        p = Path(results) / (name + ".json")
-        if p.exists():
-            return json.loads(p.read_text())
-    return None
+    """The full run's results, else the quick run's."""
+    return report_block.load(results, "lazy") or report_block.load(results, "lazy-quick")
 
 
 def sections(results):
@@ -274,25 +269,7 @@ def sections(results):
 
 
 def main():
-    import argparse
-    import os
-
-    repo = Path(__file__).resolve().parents[1]
-    build = Path(os.environ.get("OXPACK_BUILD_DIR", repo / "build"))
-    ap = argparse.ArgumentParser(description="Rewrite the lazy-execution block of docs/benchmarks.md alone.")
-    ap.add_argument("--results", type=Path, default=build / "bench")
-    ap.add_argument("--out", type=Path, default=repo / "docs" / "benchmarks.md")
-    a = ap.parse_args()
-    block = "\n".join(sections(a.results))
-    if not block:
-        raise SystemExit("report_lazy: no lazy.json or lazy-quick.json in %s (bench/run lazy)" % a.results)
-    text = a.out.read_text()
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    a.out.write_text(text)
-    print("wrote the lazy-execution block of %s" % a.out)
+    report_block.rewrite_main("lazy-execution", sections, BEGIN, END, "report_lazy")
 
 
 if __name__ == "__main__":

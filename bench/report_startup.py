@@ -4,20 +4,16 @@ cost, from build/bench/{slow_storage,fuse_shared,cold_start,
 install_cost}.json. bench/report.py calls sections(); a missing result
 file leaves its section out.
 """
-import json
 from pathlib import Path
+
+import report_block
 
 GOALS = {"slow_1ms": 10.0, "fuse_32": 20.0, "install_ms": 0.2}
 OX = ("oxpack original files=blob", "oxpack blob")
 
 
-def _load(results, name):
-    p = Path(results) / (name + ".json")
-    return json.loads(p.read_text()) if p.exists() else None
-
-
-def _span(s, scale=1000, digits=0):
-    return "%.*f (%.*f–%.*f)" % (digits, s["median"] * scale, digits, s["min"] * scale, digits, s["max"] * scale)
+_load = report_block.load
+_span = report_block.span
 
 
 REMOVABLE = {
@@ -369,23 +365,7 @@ def sections(results):
 
 
 def main():
-    import argparse
-    import os
-
-    repo = Path(__file__).resolve().parents[1]
-    build = Path(os.environ.get("OXPACK_BUILD_DIR", repo / "build"))
-    ap = argparse.ArgumentParser(description="Rewrite the start-up block of docs/benchmarks.md alone.")
-    ap.add_argument("--results", type=Path, default=build / "bench")
-    ap.add_argument("--out", type=Path, default=repo / "docs" / "benchmarks.md")
-    a = ap.parse_args()
-    block = "\n".join(sections(a.results))
-    text = a.out.read_text()
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    a.out.write_text(text)
-    print("wrote the start-up block of %s" % a.out)
+    report_block.rewrite_main("start-up", sections, BEGIN, END, "report_startup")
 
 
 if __name__ == "__main__":
