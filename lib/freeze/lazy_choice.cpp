@@ -3,8 +3,8 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
-#include <set>
 
 #include "util/error.hpp"
 
