@@ -11,6 +11,7 @@
 #include "runtime/python/heap_type.hpp"
 #include "runtime/python/lookup.hpp"
 #include "runtime/python/paths.hpp"
+#include "runtime/python/root_listing.hpp"
 #include "runtime/python/spec.hpp"
 #include "runtime/python/support_bridge.hpp"
 #include "runtime/python/vfs.hpp"
@@ -138,6 +139,8 @@ PyObject* finder_path_hook(PyObject* self, PyObject* path_arg) {
     if (path != f->ctx->path) {
         std::string rel;
         if (!starts_with_dir(path, f->ctx->path, rest) || !normalize_rel(rest, rel)) {
+            if (PyObject* found = root_listing_path_hook(f, path_arg, path)) return found;
+            if (PyErr_Occurred()) return nullptr;
             PyErr_SetString(PyExc_ImportError, "not a path inside this blob");
             return nullptr;
         }

@@ -13,6 +13,7 @@
 #include "runtime/core/staleness.hpp"
 #include "runtime/core/verified.hpp"
 #include "runtime/python/compat.hpp"
+#include "runtime/python/root_listing.hpp"
 #include "runtime/python/support_bridge.hpp"
 #include "runtime/python/vfs.hpp"
 
@@ -354,6 +355,7 @@ bool register_finder(PyObject* module, PyObject* finder, PyObject* meta_path, Py
     Ref hook(PyObject_GetAttrString(finder, "path_hook"));
     if (!hook || PyList_Insert(path_hooks, 0, hook.get()) < 0) return false;
     if (!forget_cached_path_entries(ctx.path)) return false;
+    if (!root_listing_adopt_cached(reinterpret_cast<FinderObject*>(finder))) return false;
     if (PyList_Append(st->installed, finder) < 0) return false;
     return apply_adjustments(module, ctx.origin);
 }

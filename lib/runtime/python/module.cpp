@@ -167,6 +167,7 @@ int module_exec(PyObject* m) {
         {&st->ModuleSpec, bootstrap.get(), "ModuleSpec"},
         {&st->call_with_frames_removed, bootstrap.get(), "_call_with_frames_removed"},
         {&st->PathFinder, external.get(), "PathFinder"},
+        {&st->FileFinder, external.get(), "FileFinder"},
         {&st->BuiltinImporter, bootstrap.get(), "BuiltinImporter"},
         {&st->FrozenImporter, bootstrap.get(), "FrozenImporter"},
         {&st->is_builtin, imp.get(), "is_builtin"},
@@ -229,7 +230,7 @@ int module_exec(PyObject* m) {
     X(finder_type) X(loader_type) X(path_entry_type) X(vfs_scandir_type) X(vfs_dir_entry_type) X(io_open)         \
     X(vfs_patches) X(adjusted_names) X(BlobError) X(BlobVersionError) X(StaleBlobError)         \
     X(StaleBlobWarning) X(ModuleSpec) X(call_with_frames_removed) X(builtin_exec) X(builtin_compile)            \
-    X(create_dynamic) X(exec_dynamic) X(fix_co_filename) X(decode_source) X(PathFinder) X(BuiltinImporter)        \
+    X(create_dynamic) X(exec_dynamic) X(fix_co_filename) X(decode_source) X(PathFinder) X(FileFinder) X(root_listing_type) X(BuiltinImporter)        \
     X(FrozenImporter) X(is_builtin) X(find_frozen) X(spec_keys) X(spec_values) X(cache_tag) X(installed)         \
     X(support) X(s_name) X(s_origin) X(s_is_package) X(s_has_location) X(s_submodule_search_locations) X(s_spec) \
     X(s_loader) X(s_file) X(s_exec) X(s_dont_inherit) X(s_package_attr) X(s_loader_attr) X(s_path_attr)          \

@@ -34,6 +34,8 @@ struct State {
     PyObject* fix_co_filename;
     PyObject* decode_source;
     PyObject* PathFinder;
+    PyObject* FileFinder;
+    PyObject* root_listing_type;  // FileFinder subclass for frozen roots, made on first use (root_listing.cpp)
     PyObject* BuiltinImporter;
     PyObject* FrozenImporter;
     PyObject* is_builtin;         // _imp.is_builtin
