@@ -4,7 +4,7 @@ with a fixed latency per request served by one thread (build/bench/
 fuse_latency, bench/fuse_latency.c), and N processes started at once, each
 running the workload; the time until all have finished.
 
-    bench/fuse_shared.py [--procs 1,8,32] [--latency-us 200] [--rounds 3]
+    bench/fuse_shared.py [--procs 1,8,32] [--latency-us 1000] [--rounds 2]
                          [--workload real] [--quick] [--json OUT]
 
 The mount is a passthrough of / at /mnt/oxpack-bench-fuse. The
@@ -116,8 +116,8 @@ def start_all(env, variant, workload, n):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--procs", default="1,8,32")
-    ap.add_argument("--latency-us", type=int, default=200)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--latency-us", type=int, default=1000)
+    ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--workload", default="real", choices=["stdlib", "real"])
     ap.add_argument("--variants", default=",".join(se.VARIANTS))
     ap.add_argument("--quick", action="store_true", help="stdlib, 1 and 2 processes, one round (a smoke run)")

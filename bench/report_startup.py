@@ -1,9 +1,10 @@
 """The start-up sections of docs/benchmarks.md (#13): slow storage per
 process, a shared FUSE filesystem under load, cold start and install()
-cost, from build/bench/{slow_storage,fuse_shared,cold_start,
-install_cost}.json. bench/report.py calls sections(); a missing result
+cost and the side by side, from build/bench/{slow_storage,fuse_shared,cold_start,
+install_cost,sidebyside}.json. bench/report.py calls sections(); a missing result
 file leaves its section out.
 """
+import time
 from pathlib import Path
 
 import report_block
@@ -344,18 +345,20 @@ def sections(results):
             body += fn(r, goals, whys)
     if not body:
         return []
+    names = ("slow_storage", "fuse_shared", "cold_start", "install_cost", "sidebyside")
+    present = [n for n in names if (Path(results) / (n + ".json")).exists()]
+    days = sorted({time.strftime("%Y-%m-%d", time.gmtime((Path(results) / (n + ".json")).stat().st_mtime))
+                   for n in present})
+    loads = [float(r[k][0]) for r in (_load(results, n) for n in present) if r
+             for k in ("load", "load_after") if r.get(k)]
     md = [BEGIN, "## Start-up where it matters (#13)\n",
-          "Commands: `bench/run startup` runs all four below in this order (about %s); each alone: "
-          "`bench/run slow_storage`, `bench/run fuse`, `bench/run cold_start`, `bench/run install_cost`; the side "
-          "by side is `bench/run sidebyside` (it builds with PEX, shiv and PyInstaller from PyPI) "
-          "(results in build/bench/*.json; `bench/run report_startup` rewrites this block alone).\n" % "an hour",
-          "Measured %s on this 2-core VM while two other engineers built C++ on it (load averages are given per "
-          "section: 8 to 30, so CPU-bound figures are slowed several times over and every figure is a ratio of "
-          "variants measured side by side, interleaved).\n" % ", ".join(sorted({
-              __import__("time").strftime("%Y-%m-%d", __import__("time").gmtime((Path(results) / (n + ".json"))
-                                                                            .stat().st_mtime))
-              for n in ("slow_storage", "fuse_shared", "cold_start", "sidebyside", "install_cost")
-              if (Path(results) / (n + ".json")).exists()})),
+          "Commands: `bench/run startup` runs the five below in this order, then writes this block (about 90 "
+          "minutes); each alone: `bench/run slow_storage`, `bench/run fuse`, `bench/run cold_start`, "
+          "`bench/run install_cost`, `bench/run sidebyside` (it builds with PEX, shiv and PyInstaller from PyPI); "
+          "results in build/bench/*.json; `bench/run report_startup` rewrites this block alone.\n",
+          "Measured %s on this 2-core VM (1-minute load average %s across the runs' starts and ends). Every "
+          "figure is a ratio of variants measured side by side, interleaved, as medians with min–max.\n" % (
+              ", ".join(days), "%.1f to %.1f" % (min(loads), max(loads)) if loads else "not recorded"),
           "| goal | target | measured | met |\n| --- | --- | --- | --- |"]
     md += ["| %s | %s | %s | %s |" % (g, t, m, "yes" if ok else "**no**") for g, t, m, ok in goals]
     md.append("")
