@@ -26,6 +26,7 @@
 //        meta section: a reader may check the index page by page, on first
 //        use, instead of all of it at open. Older readers skip the record;
 //        the index checksum still covers the table.
+//   1.4: the Absent meta record (a writer writes 1.4 only when it writes one).
 #pragma once
 
 #include <cstddef>
@@ -39,7 +40,7 @@ namespace oxpack::format {
 inline constexpr unsigned char kMagic[8] = {0x89, 'O', 'X', 'R', '\r', '\n', 0x1a, '\n'};
 
 inline constexpr uint16_t kVersionMajor = 1;  // readers refuse any other major
-inline constexpr uint16_t kVersionMinor = 3;  // the newest minor this code writes; readers accept any minor
+inline constexpr uint16_t kVersionMinor = 4;  // the newest minor this code writes; readers accept any minor
 
 inline constexpr uint32_t kHeaderSize = 128;
 inline constexpr uint32_t kEntrySize = 64;
@@ -164,6 +165,10 @@ enum class MetaTag : uint16_t {
     Lazy = 13,            // utf8, repeated (1.2): a glob of full module names whose bodies a loader asked
                           // for the blob's lazy set runs on first attribute access
     IndexPages = 14,      // (1.3) where the index's page-checksum table is; see idx_pages below
+    Absent = 15,          // utf8, repeated (1.4): an absolute path that did not exist when the blob was
+                          // frozen and that the target's programs look for (gettext's catalogs in
+                          // <base_prefix>/share/locale); a loader serving files may answer "no such
+                          // file" for it and below while it still does not exist when the blob is installed
 };
 inline constexpr size_t kMetaRecordHeader = 8;
 

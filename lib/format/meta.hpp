@@ -59,15 +59,21 @@ struct BlobInfo {
     // Globs of full module names a loader asked for the blob's lazy set
     // executes on first attribute access (freeze --lazy-include; format 1.2).
     std::vector<std::string> lazy;
+    // Absolute paths absent when frozen that the target interpreter's own
+    // code probes (format 1.4): a runtime serving files answers for them.
+    std::vector<std::string> absent;
     std::vector<MetaRecord> unknown;  // written after the known records, in order
     // The IndexPages record as read (format 1.3). encode_meta() never writes
     // it: the writer makes its own for the blob it builds (WriteOptions).
     std::optional<IndexPagesRecord> index_pages;
 
-    // The format minor version these records need: 2 with a Lazy record, 1
-    // with a Materialize record, else 0 (a blob that uses nothing of 1.1 stays
-    // a 1.0 blob).
-    uint16_t minor_version() const { return !lazy.empty() ? 2 : !materialize.empty() ? 1 : 0; }
+    // The format minor version these records need: 4 with an Absent record,
+    // 2 with a Lazy record, 1 with a Materialize record, else 0 (a blob that
+    // uses nothing of 1.1 stays a 1.0 blob). The writer raises it to 3 for
+    // its index page table.
+    uint16_t minor_version() const {
+        return !absent.empty() ? 4 : !lazy.empty() ? 2 : !materialize.empty() ? 1 : 0;
+    }
 };
 
 // Encodes the meta records for `info` (target.pyc_magic and hexversion live in

@@ -247,7 +247,7 @@ Result<BlobImage> assemble_blob(const BlobInfo& info, std::vector<InputEntry> en
     std::memcpy(d + hdr::kMagic, kMagic, sizeof kMagic);
     store_le<uint16_t>(d + hdr::kVersionMajor, kVersionMajor);
     // The oldest minor that holds it: 1.3 with a page table.
-    store_le<uint16_t>(d + hdr::kVersionMinor, page_size != 0 ? uint16_t{3} : info.minor_version());
+    store_le<uint16_t>(d + hdr::kVersionMinor, std::max<uint16_t>(page_size != 0 ? 3 : 0, info.minor_version()));
     store_le<uint32_t>(d + hdr::kHeaderSize, kHeaderSize);
     store_le<uint64_t>(d + hdr::kFileSize, image.size_);
     store_le<uint32_t>(d + hdr::kRequiredFeatures, 0);

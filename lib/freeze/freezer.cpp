@@ -3,9 +3,11 @@
 #include "freeze/freezer.hpp"
 #include "freeze/payload_order.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 
@@ -21,6 +23,22 @@ namespace {
 
 using format::Kind;
 using format::Space;
+
+// Paths of the target's installation that its own code probes and that do
+// not exist, recorded when the blob holds the stdlib (format 1.4's Absent
+// record): gettext looks for catalogs under <base_prefix>/share/locale on
+// every gettext() call that finds none (argparse's and optparse's messages),
+// four stats each; a runtime serving files answers them from the record.
+std::vector<std::string> absent_installation_paths(const scan::Interpreter& py, const scan::ScanResult& scan) {
+    std::vector<std::string> out;
+    bool has_stdlib = std::any_of(scan.roots.begin(), scan.roots.end(), [](const auto& r) { return r.stdlib; });
+    if (!has_stdlib || py.base_prefix.empty() || py.base_prefix[0] != '/') return out;
+    std::string locale = py.base_prefix + (py.base_prefix.back() == '/' ? "" : "/") + "share/locale";
+    std::error_code ec;
+    if (std::filesystem::symlink_status(locale, ec).type() == std::filesystem::file_type::not_found)
+        out.push_back(locale);
+    return out;
+}
 
 }  // namespace
 
@@ -252,6 +270,7 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     for (const auto& r : scan.roots) info.roots.push_back({r.path, r.mtime_ns, r.size, r.type});
     info.materialize = opt.materialize;
     info.lazy = opt.lazy;
+    info.absent = absent_installation_paths(py, scan);
     uint64_t raw_total = 0;
     for (const auto& e : entries) raw_total += e.raw ? e.raw->size : e.data.size();
     if (opt.progress) opt.progress->phase(opt.compression == format::Compression::None ? "writing" : "compressing",

@@ -103,9 +103,9 @@ std::vector<LazyDecision> choose_lazy(const std::vector<ProfileEvent>& profile, 
                 d.reason = profile_reason(*s, d.lazy);  // a built-in or frozen module: say that
             else
                 d.reason = "not in the blob as Python source or bytecode";
-        } else if (const std::string* g = matching(options.include, name)) {
+        } else if (const std::string* inc = matching(options.include, name)) {
             d.lazy = true;
-            d.reason = "included by --lazy-include '" + *g + "'";
+            d.reason = "included by --lazy-include '" + *inc + "'";
         } else if (from_profile && s != nullptr) {
             d.reason = profile_reason(*s, d.lazy);
         } else {

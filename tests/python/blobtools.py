@@ -237,10 +237,13 @@ def tree_manifest(roots, exclude=(), bytecode="existing", origin="original"):
     return {"origin": origin, "roots": [{"path": os.path.abspath(r)} for r in roots], "entries": entries}
 
 
-def build_tree_blob(roots, out, exclude=(), bytecode="existing", origin="original", workdir=None):
+def build_tree_blob(roots, out, exclude=(), bytecode="existing", origin="original", workdir=None, absent=()):
     """tree_manifest() then make_blob(); bytecode compiled here is written to
-    files under `workdir` (default: beside `out`) for the tool to read."""
+    files under `workdir` (default: beside `out`) for the tool to read.
+    `absent`: paths for the Absent record (format 1.4)."""
     m = tree_manifest(roots, exclude=exclude, bytecode=bytecode, origin=origin)
+    if absent:
+        m["absent"] = list(absent)
     workdir = workdir or (str(out) + ".d")
     os.makedirs(workdir, exist_ok=True)
     for i, e in enumerate(m["entries"]):

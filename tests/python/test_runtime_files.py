@@ -436,3 +436,75 @@ print(json.dumps(lines + [warnings.formatwarning(w[0].message, w[0].category, w[
 """), blob)
     assert r[0] == "X = 1\n" and r[1] == "HERE = os.path.dirname(__file__)\n"
     assert r[2].endswith("UserWarning: careful\n  X = 1\n")
+
+
+ABSENT_PROGRAM = """
+import gettext, json, os, sys, oxpack_runtime
+blob, gone, files = sys.argv[1], sys.argv[2], sys.argv[3]
+oxpack_runtime.install(blob, files=files)
+mo = os.path.join(gone, "en", "LC_MESSAGES", "messages.mo")
+out = {"exists": os.path.exists(gone), "mo": os.path.exists(mo),
+       "find": gettext.find("messages", gone, languages=["en_US.UTF-8", "en"])}
+try:
+    os.stat(mo)
+except OSError as e:
+    out["errno"] = e.errno
+    out["filename"] = e.filename
+os.makedirs(os.path.dirname(mo))  # made by this process, behind the record's back
+out["after_mkdir"] = os.path.isdir(gone)
+with open(mo, "wb") as w:  # a file this process writes is the disk's from then on
+    w.write(b"")
+out["after_write"] = os.path.exists(mo)
+print(json.dumps(out))
+"""
+
+
+def test_absent_paths_are_answered_from_the_record(tree, tmp_path):
+    # The Absent record (format 1.4; freeze writes gettext's catalog
+    # directory there when the installation has none): with files served
+    # from the blob, the path and everything below it are "no such file"
+    # without asking the disk, as long as it was absent at install too.
+    import errno
+    import shutil
+
+    import blobtools
+
+    tree.files({"m.py": "X = 1\n"})
+    gone = str(tmp_path / "prefix" / "share" / "locale")
+    blob = blobtools.build_tree_blob([tree.root], str(tmp_path / "absent.oxr"), bytecode="compile", absent=[gone])
+    r = run_json(ABSENT_PROGRAM, blob, gone, "blob")
+    mo = os.path.join(gone, "en", "LC_MESSAGES", "messages.mo")
+    assert r["exists"] is False and r["mo"] is False and r["find"] is None
+    assert r["errno"] == errno.ENOENT and r["filename"] == mo
+    # The directory the process made itself is still answered from the
+    # record (the record, not the disk, is asked); the file it wrote is the disk's.
+    assert os.path.isdir(gone) and r["after_mkdir"] is False and r["after_write"] is True
+    # Present at install: the record is not used, the disk answers.
+    r = run_json(ABSENT_PROGRAM.replace("os.makedirs(os.path.dirname(mo))", "pass"), blob, gone, "blob")
+    assert r["exists"] is True and r["mo"] is True and r["find"] == mo
+    # Files not served from the blob (original mode's default): no answer from the record.
+    shutil.rmtree(str(tmp_path / "prefix"))
+    r = run_json(ABSENT_PROGRAM, blob, gone, "disk")
+    assert r["exists"] is False and r["after_mkdir"] is True and r["after_write"] is True
+
+
+def test_freeze_records_an_absent_catalog_directory(stdlib_blob):
+    # A blob holding the stdlib records <base_prefix>/share/locale when this
+    # installation has none; with files served from the blob, gettext's
+    # probes there (every argparse message) cost no filesystem call.
+    import subprocess
+
+    import blobtools
+
+    info = json.loads(subprocess.run([blobtools.OXPACK, "info", "--json", stdlib_blob], stdout=subprocess.PIPE,
+                                     universal_newlines=True, check=True).stdout)
+    locale = os.path.join(sys.base_prefix, "share", "locale")
+    assert info["absent"] == ([] if os.path.lexists(locale) else [locale])
+    assert info["format_version"] == ("1.4" if info["absent"] else "1.3")
+    r = run_json("""
+        import argparse, gettext, json, os, sys, oxpack_runtime
+        oxpack_runtime.install(sys.argv[1], files='blob')
+        p = argparse.ArgumentParser(prog="x")
+        print(json.dumps([p.format_usage(), gettext.find("messages"), p.format_help().splitlines()[-1]]))
+    """, stdlib_blob)
+    assert r == ["usage: x [-h]\n", None, "  -h, --help  show this help message and exit"]

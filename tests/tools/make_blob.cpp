@@ -15,6 +15,7 @@
 //              bytecode, then extensions, then everything else),
 //    "roots": [{"path": "/abs", "mtime_ns": N (default: stat it, 0 if missing),
 //               "type": "directory" | "wheel" | "zip"}],
+//    "absent": ["/abs", ...] (the Absent record, format 1.4),
 //    "entries": [{"space": "module" | "resource" | "distribution" | "file",
 //                 "kind": a name of format::to_string(Kind): "source" | "bytecode" |
 //                         "bytecode-opt1" | "bytecode-opt2" | "extension" | "resource" |
@@ -118,6 +119,7 @@ int main(int argc, char** argv) {
             root.size = exists ? static_cast<uint64_t>(st.st_size) : 0;
             info.roots.push_back(std::move(root));
         }
+        info.absent = m.value("absent", std::vector<std::string>{});
     } catch (const json::exception& e) {
         die(std::string("manifest target/roots: ") + e.what());
     }

@@ -100,6 +100,21 @@ TEST_CASE("writer: empty blob") {
     CHECK(bytes.size() % 16 == 0);
 }
 
+TEST_CASE("writer: an Absent record round-trips and makes the blob 1.4; without one it stays 1.3") {
+    auto info = test::sample_info();
+    auto plain = test::must_build(info, {});
+    CHECK(load_le<uint16_t>(plain.data() + hdr::kVersionMinor) == 3);
+    CHECK(test::must_open(plain).info()->absent.empty());
+    info.absent = {"/opt/python/share/locale", "/elsewhere"};
+    auto bytes = test::must_build(info, {});
+    CHECK(load_le<uint16_t>(bytes.data() + hdr::kVersionMinor) == 4);
+    auto blob = test::must_open(bytes);
+    CHECK(blob.verify().empty());
+    REQUIRE(blob.info().ok());
+    CHECK(blob.info()->absent == info.absent);
+    CHECK(blob.info()->unknown.empty());
+}
+
 TEST_CASE("writer: 50,000 entries: every one found, ordered, verified") {
     std::vector<InputEntry> es;
     for (int i = 0; i < 50000; ++i) {

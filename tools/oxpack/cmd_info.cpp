@@ -92,6 +92,7 @@ Action setup_info(CLI::App& app) {
             {"roots", roots},
             {"materialize", info.materialize},
             {"lazy", info.lazy},
+            {"absent", info.absent},
             {"index_pages", info.index_pages ? nlohmann::json{{"page_size", info.index_pages->page_size},
                                                                {"pages", info.index_pages->page_count}}
                                              : nlohmann::json(nullptr)},
@@ -117,6 +118,7 @@ Action setup_info(CLI::App& app) {
                   << "origin mode:     " << j["origin"].get<std::string>() << "\n";
         for (const auto& r : info.roots) std::cout << "root:            " << r.path << "\n";
         for (const auto& m : info.materialize) std::cout << "materialize:     " << m << "\n";
+        for (const auto& a : info.absent) std::cout << "absent:          " << a << " (answered without the disk)\n";
         // A set chosen from a profile is hundreds of names: a few, and the count.
         constexpr size_t kShown = 8;
         for (size_t i = 0; i < info.lazy.size() && i < kShown; ++i)

@@ -28,6 +28,7 @@ struct Mount {
     uint32_t root = 0;         // PathIndex root filter (PathIndex::kAnyRoot: every root, first wins)
     bool prefix_is_dir = true; // false: the prefix is a file (the blob), only paths strictly inside match
     bool fallthrough = false;  // names the blob does not hold go to the disk (frozen roots)
+    bool absent = false;       // a path the freeze found absent (the Absent record): nothing here, nothing below
 };
 
 struct MountHit {

@@ -4,10 +4,12 @@
 // themselves are vfs_ops.cpp; scandir's types vfs_scandir.cpp.
 #include "runtime/python/vfs.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fnmatch.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <unordered_map>
@@ -37,6 +39,11 @@ using py::Ref;
 Vfs* vfs_of(State* st) {
     if (st->vfs == nullptr) st->vfs = new Vfs();
     return st->vfs;
+}
+
+bool absent_on_disk(const std::string& p) {
+    struct stat st;
+    return ::lstat(p.c_str(), &st) != 0 && errno == ENOENT;
 }
 
 std::string working_dir() {
@@ -274,10 +281,10 @@ bool vfs_mount(PyObject* module, FinderObject* finder) {
     BlobContext& ctx = *finder->ctx;
     if (!ctx.serves_files()) return true;
     Vfs* vfs = vfs_of(st);
-    auto add = [&](const std::string& prefix, uint32_t root, bool is_dir, bool fallthrough) {
-        vfs->mounts.add({prefix, finder, root, is_dir, fallthrough});
-        std::string real = real_path_if_other(prefix);
-        if (!real.empty()) vfs->mounts.add({real, finder, root, is_dir, fallthrough});
+    auto add = [&](const std::string& prefix, uint32_t root, bool is_dir, bool fallthrough, bool absent = false) {
+        vfs->mounts.add({prefix, finder, root, is_dir, fallthrough, absent});
+        std::string real = absent ? std::string() : real_path_if_other(prefix);
+        if (!real.empty()) vfs->mounts.add({real, finder, root, is_dir, fallthrough, absent});
     };
     if (ctx.origin == format::OriginMode::Blob) add(ctx.path, PathIndex::kAnyRoot, false, false);
     for (uint32_t i = 0; ctx.files == BlobContext::Files::Blob && i < ctx.info.roots.size(); ++i) {
@@ -285,6 +292,10 @@ bool vfs_mount(PyObject* module, FinderObject* finder) {
         if (r.type != format::RootType::Directory || ctx.stale_root(i)) continue;
         add(r.path, i, true, true);
     }
+    // What the freeze found absent and is absent still (one lstat each, here
+    // rather than one per probe later): "no such file", at and below it.
+    for (const std::string& a : ctx.info.absent)
+        if (!a.empty() && a[0] == '/' && absent_on_disk(a)) add(a, 0, true, true, true);
     if (!vfs_prepare_finder(module, finder)) return false;
     return activate(module);
 }
@@ -312,8 +323,6 @@ void vfs_free(State* st) {
 // vfs_resolve() for a path inside mount `hit` of finder `f`'s blob.
 static int resolve_in_blob(State* st, Vfs* vfs, FinderObject* f, const MountHit& hit_ref, VfsNode& node) {
     const MountHit* hit = &hit_ref;
-    const PathIndex* idx = f->ctx->path_index(st);
-    if (idx == nullptr) return -1;
     node.finder = f;
     node.root = hit->mount->root;
     node.fallthrough = hit->mount->fallthrough;
@@ -323,6 +332,12 @@ static int resolve_in_blob(State* st, Vfs* vfs, FinderObject* f, const MountHit&
         if (!node.rel.empty()) node.where += "/" + node.rel;
         if (vfs->written.count(node.where)) return 0;
     }
+    if (hit->mount->absent) {  // absent when frozen and at install: nothing here or below
+        node.kind = VfsNode::Missing;
+        return 1;
+    }
+    const PathIndex* idx = f->ctx->path_index(st);
+    if (idx == nullptr) return -1;
     if (auto e = idx->find_file(node.rel, node.root); e && !hit->trailing_slash) {
         node.kind = VfsNode::File;
         node.entry = *e;
