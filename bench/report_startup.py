@@ -25,9 +25,10 @@ REMOVABLE = {
     "runtime": ("partly", "the hook's `__import__('oxpack_runtime')` goes through the path finder and dlopen; "
                 "`oxpack run` loads the extension by path"),
     "blob": ("no", "opening and mapping the blob: the one read the design needs"),
-    "modules": ("yes (runtime work)", "the path finder's stats of every sys.path directory for names no blob "
-                "holds (optional imports that fail); the blob knows the frozen roots' full listing and could "
-                "answer those misses itself"),
+    "modules": ("what is left, no", "the path finder's first look at each sys.path directory (the path hooks' "
+                "stat, one listing); since the runtime keeps a frozen root's listing (RootListingFinder), a name no "
+                "blob holds costs no further call there, only in directories that are not frozen roots (the "
+                "script's, a package's own) whose FileFinder rechecks its directory on every lookup"),
     "extensions": ("yes, in blob mode", "original mode dlopens each extension from its file (open, read, fstat, "
                    "close); blob mode loads it from memory instead (then counted as memfd)"),
     "memfd": ("not storage", "reads and stats of memory files; strace delays them because it cannot tell a memfd "
@@ -39,9 +40,10 @@ REMOVABLE = {
                   "search; the open/read/mmap of each library remain unless blob mode carries the libraries "
                   "too)"),
     "site": ("no", "site reads the .pth files of site-packages before and around the hook"),
-    "data": ("yes (freeze work)", "files of the Python installation outside the frozen roots: gettext probing "
-             "share/locale/<lang>/LC_MESSAGES/messages.mo (4 missing paths per call, 31 calls) and the like; "
-             "files='blob' serves only the frozen roots"),
+    "data": ("what is left, partly", "files of the Python installation outside the frozen roots (the "
+             "realpath walk of the prefix by site and sysconfig, the installation's own configuration); gettext's "
+             "catalog probes under share/locale (4 missing paths per call) are gone since freeze records the "
+             "directory as absent (format 1.4) and the runtime answers for it"),
     "cache": ("partly", "certifi.where() needs a real file (as_file()): the materialized copy in the runtime's "
               "cache is checked and read at every start"),
     "bench": ("no", "the benchmark's child script and the workload script: an application's own script, the same "

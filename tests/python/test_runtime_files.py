@@ -508,3 +508,25 @@ def test_freeze_records_an_absent_catalog_directory(stdlib_blob):
         print(json.dumps([p.format_usage(), gettext.find("messages"), p.format_help().splitlines()[-1]]))
     """, stdlib_blob)
     assert r == ["usage: x [-h]\n", None, "  -h, --help  show this help message and exit"]
+
+
+def test_a_root_reached_through_a_symlink_is_served_under_its_real_path_too(tree, tmp_path):
+    # files='blob' mounts a frozen root under the path it was frozen as and
+    # under its real path (what os.path.realpath gives), found with an
+    # O_PATH open and its /proc/self/fd link, realpath(3) where /proc is missing.
+    import blobtools
+
+    tree.files({"m.py": "X = 1\n", "pkg/__init__.py": "", "pkg/data.txt": "frozen\n"})
+    link = str(tmp_path / "link")
+    os.symlink(tree.root, link)
+    blob = blobtools.build_tree_blob([link], str(tmp_path / "link.oxr"), bytecode="compile")
+    with open(os.path.join(tree.root, "pkg", "data.txt"), "w") as f:  # the disk changes; the directory's mtime does not
+        f.write("disk\n")
+    r = run_json("""
+        import json, os, sys, oxpack_runtime
+        blob, link, real = sys.argv[1:]
+        oxpack_runtime.install(blob, files='blob')
+        read = lambda p: open(os.path.join(p, 'pkg', 'data.txt')).read()
+        print(json.dumps([read(link), read(real), os.path.realpath(link) == real]))
+    """, blob, link, os.path.realpath(tree.root))
+    assert r == ["frozen\n", "frozen\n", True]

@@ -25,6 +25,12 @@ PROGRAM = """
     out["is_file_finder"] = isinstance(f, importlib.machinery.FileFinder)
     out["on_disk"] = [on_disk.__file__, type(on_disk.__spec__.loader).__name__]
     out["served"] = served.__spec__.loader is not None and served.V
+    import pkgd                         # a package from the blob; a submodule nobody has
+    try:
+        import pkgd.nothere
+    except ModuleNotFoundError:
+        pass
+    out["package_finder"] = type(sys.path_importer_cache[os.path.join(root, "pkgd")]).__name__
     try:
         import absent
         out["absent"] = "found"
@@ -51,7 +57,7 @@ def _tree_with_a_module_the_blob_lacks(tree):
     """A blob of root with served.py; then on_disk.py written into root, the
     root's mtime put back, so the root is 'unchanged since the freeze' while
     holding a module the blob does not (as an --exclude would leave it)."""
-    blob = tree.files({"served.py": "V = 1\n"}).build()
+    blob = tree.files({"served.py": "V = 1\n", "pkgd/__init__.py": ""}).build()
     st = os.stat(tree.root)
     tree.write("on_disk.py", "W = 2\n")
     os.utime(tree.root, ns=(st.st_atime_ns, st.st_mtime_ns))
@@ -67,6 +73,7 @@ def test_unchanged_root_gets_a_trusting_file_finder(tree):
         os.utime(tree.root, ns=(st.st_atime_ns, st.st_mtime_ns))
         assert r["warned"] == []
         assert r["finder"] == "RootListingFinder" and r["is_file_finder"], (prime, r)
+        assert r["package_finder"] == "RootListingFinder"  # a directory below the root: the same
         assert r["served"] == 1
         assert r["on_disk"] == [os.path.join(tree.root, "on_disk.py"), "SourceFileLoader"]
         assert r["absent"] == "missing"
@@ -77,13 +84,13 @@ def test_unchanged_root_gets_a_trusting_file_finder(tree):
 
 
 def test_changed_root_keeps_the_plain_file_finder(tree):
-    blob = tree.files({"served.py": "V = 1\n"}).build()
+    blob = tree.files({"served.py": "V = 1\n", "pkgd/__init__.py": ""}).build()
     tree.write("on_disk.py", "W = 2\n")
     os.utime(tree.root, ns=(1, 1))  # changed after the freeze: stale, FileFinder rechecks as always
     for prime in ("prime", "fresh"):
         r = run_json(PROGRAM, blob, tree.root, prime)
         os.unlink(os.path.join(tree.root, "late.py"))
         assert any("changed after the freeze" in w for w in r["warned"])
-        assert r["finder"] == "FileFinder", (prime, r)
+        assert r["finder"] == "FileFinder" and r["package_finder"] == "FileFinder", (prime, r)
         assert r["late_before"] == 3 and r["late_after"] == 3
         assert r["absent"] == "missing"

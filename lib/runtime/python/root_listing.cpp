@@ -138,12 +138,14 @@ bool root_listing_adopt_cached(FinderObject* f) {
 
 PyObject* root_listing_path_hook(FinderObject* f, PyObject* path_arg, const std::string& path) {
     State* st = state_of(f->module);
-    bool is_root = false;
+    // A root, or a directory below one (a package's __path__ entry).
+    bool ours = false;
     each_trusted_root(f, [&](const std::string& root, Py_ssize_t) {
-        is_root = is_root || root == path;
-        return !is_root;
+        ours = path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+                                (path[root.size()] == '/' || root == "/"));
+        return !ours;
     });
-    if (!is_root || !kTrustedListings) return nullptr;
+    if (!ours || !kTrustedListings) return nullptr;
     // The hooks after this finder's own, as the path finder would call them.
     PyObject* hooks = PySys_GetObject("path_hooks");  // borrowed
     if (hooks == nullptr || !PyList_Check(hooks)) return nullptr;

@@ -4,6 +4,7 @@
 // themselves are vfs_ops.cpp; scandir's types vfs_scandir.cpp.
 #include "runtime/python/vfs.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <unordered_map>
 #include <unordered_set>
@@ -53,11 +55,33 @@ std::string working_dir() {
 
 // The real path of `p` when it differs from `p` (a symlinked directory on
 // the way): both forms are mounted, since os.path.realpath gives the second.
+// On Linux two calls (an O_PATH open, the readlink of its /proc/self/fd
+// entry) instead of realpath(3)'s readlink of every component, which on a
+// slow filesystem is a round trip each; realpath(3) where /proc is missing
+// and on other systems.
 std::string real_path_if_other(const std::string& p) {
-    char* r = ::realpath(p.c_str(), nullptr);
-    if (r == nullptr) return std::string();
-    std::string out(r);
-    std::free(r);
+    std::string out;
+    bool try_realpath = true;
+#if defined(__linux__)
+    int fd = ::open(p.c_str(), O_PATH | O_CLOEXEC);
+    try_realpath = fd >= 0;  // no such path: realpath(3) would fail too
+    if (fd >= 0) {
+        char link[40], buf[PATH_MAX];
+        std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = ::readlink(link, buf, sizeof buf);
+        ::close(fd);
+        if (n > 0 && n < static_cast<ssize_t>(sizeof buf) && buf[0] == '/') {
+            out.assign(buf, static_cast<size_t>(n));
+            try_realpath = false;
+        }
+    }
+#endif
+    if (try_realpath) {
+        char* r = ::realpath(p.c_str(), nullptr);
+        if (r == nullptr) return std::string();
+        out = r;
+        std::free(r);
+    }
     return out == p ? std::string() : out;
 }
 

@@ -172,7 +172,10 @@ PyObject* hook_stat(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyO
     VfsNode node;
     int r = has_dir_fd(args, nargs, kwnames) ? 0 : resolve_arg(h, path, node);
     if (r < 0) return nullptr;
-    if (r == 0) return pass(h, args, nargs, kwnames);
+    // A frozen root itself is the disk's (the blob holds what is below it):
+    // lstat of a root reached through a symlink says symlink, as realpath needs.
+    if (r == 0 || (node.fallthrough && node.rel.empty() && node.kind == VfsNode::Directory))
+        return pass(h, args, nargs, kwnames);
     if (node.kind == VfsNode::File || node.kind == VfsNode::Directory) return vfs_stat_result(h.st, node);
     return missing(node, path);
 }
