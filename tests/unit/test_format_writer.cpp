@@ -100,7 +100,7 @@ TEST_CASE("writer: empty blob") {
     CHECK(bytes.size() % 16 == 0);
 }
 
-TEST_CASE("writer: an Absent record round-trips and makes the blob 1.4; without one it stays 1.3") {
+TEST_CASE("writer: an Absent record round-trips and makes the blob 1.4, a blob without one stays 1.3") {
     auto info = test::sample_info();
     auto plain = test::must_build(info, {});
     CHECK(load_le<uint16_t>(plain.data() + hdr::kVersionMinor) == 3);
