@@ -10,7 +10,7 @@ same packages for 3.10 and its stdlib packed in memory), all from the same
 pinned packages from PyPI; plus the plain interpreter over the machine's
 site-packages.
 
-    bench/sidebyside.py [--rounds 5] [--slow-rounds 1] [--skip-build] [--json OUT]
+    bench/sidebyside.py [--rounds 5] [--slow-rounds 3] [--skip-build] [--json OUT]
 
 Per packaging: first run (PEX and shiv unpack into their root on first run:
 the root is emptied before it; PyInstaller onefile unpacks on every run),
@@ -219,7 +219,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--cold-rounds", type=int, default=3)
-    ap.add_argument("--slow-rounds", type=int, default=1)
+    ap.add_argument("--slow-rounds", type=int, default=3)
     ap.add_argument("--json", type=Path, default=se.WORK / "sidebyside.json")
     a = ap.parse_args()
     base = se.base_python()
