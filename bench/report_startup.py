@@ -378,7 +378,7 @@ def sections(results):
                    for n in present})
     loads = [float(r["load"][0]) for r in (_load(results, n) for n in present) if r and r.get("load")]
     md = [BEGIN, "## Start-up where it matters (#13)\n",
-          "Commands: `bench/run startup` runs the five below in this order, then writes this block (about 90 "
+          "Commands: `bench/run startup` runs the five below in this order, then writes this block (about 75 "
           "minutes); each alone: `bench/run slow_storage`, `bench/run fuse`, `bench/run cold_start`, "
           "`bench/run install_cost`, `bench/run sidebyside` (it builds with PEX, shiv and PyInstaller from PyPI); "
           "results in build/bench/*.json; `bench/run report_startup` rewrites this block alone.\n",
