@@ -53,9 +53,9 @@ bool index_trusted(State* st, BlobContext& ctx, PyObject* blob_path) {
     return false;
 }
 
-bool BlobContext::stale_root(uint32_t i) const {
-    return i < info.roots.size() &&
-           std::find(stale_roots.begin(), stale_roots.end(), info.roots[i].path) != stale_roots.end();
+bool BlobContext::unchanged_directory_root(uint32_t i) const {
+    return i < info.roots.size() && info.roots[i].type == format::RootType::Directory &&
+           std::find(stale_roots.begin(), stale_roots.end(), info.roots[i].path) == stale_roots.end();
 }
 
 std::string BlobContext::module_location(std::string_view key, uint16_t root, std::string_view rel) const {

@@ -59,7 +59,9 @@ struct BlobContext {
     BlobContext(const BlobContext&) = delete;
     BlobContext& operator=(const BlobContext&) = delete;
     bool serves_files() const { return files == Files::Blob || origin == format::OriginMode::Blob; }
-    bool stale_root(uint32_t i) const;
+    // Root i is a directory not found changed at install: the freeze's
+    // snapshot (its files served with files='blob', its listing trusted).
+    bool unchanged_directory_root(uint32_t i) const;
     // "<root>/<path>" (original) or "<blob>/<path>" (blob mode).
     std::string location(uint16_t root, std::string_view rel) const;
     // location() for a file of module `key`: inside the cache tree when its

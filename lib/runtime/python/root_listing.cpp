@@ -6,6 +6,7 @@
 #include "runtime/python/root_listing.hpp"
 
 #include "runtime/python/compat.hpp"
+#include "runtime/python/paths.hpp"
 
 namespace oxpack::runtime {
 namespace {
@@ -113,11 +114,9 @@ PyObject* trusting(State* st, PyObject* module, PyObject* found) {
 template <class Fn>
 bool each_trusted_root(FinderObject* f, Fn&& fn) {
     const BlobContext& ctx = *f->ctx;
-    for (uint32_t i = 0; i < ctx.info.roots.size(); ++i) {
-        const format::Root& r = ctx.info.roots[i];
-        if (r.type != format::RootType::Directory || ctx.stale_root(i)) continue;
-        if (!fn(r.path, static_cast<Py_ssize_t>(i))) return false;
-    }
+    for (uint32_t i = 0; i < ctx.info.roots.size(); ++i)
+        if (ctx.unchanged_directory_root(i) && !fn(ctx.info.roots[i].path, static_cast<Py_ssize_t>(i)))
+            return false;
     return true;
 }
 
@@ -141,8 +140,8 @@ PyObject* root_listing_path_hook(FinderObject* f, PyObject* path_arg, const std:
     // A root, or a directory below one (a package's __path__ entry).
     bool ours = false;
     each_trusted_root(f, [&](const std::string& root, Py_ssize_t) {
-        ours = path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
-                                (path[root.size()] == '/' || root == "/"));
+        std::string_view below;
+        ours = path == root || starts_with_dir(path, root, below);
         return !ours;
     });
     if (!ours || !kTrustedListings) return nullptr;

@@ -312,9 +312,7 @@ bool vfs_mount(PyObject* module, FinderObject* finder) {
     };
     if (ctx.origin == format::OriginMode::Blob) add(ctx.path, PathIndex::kAnyRoot, false, false);
     for (uint32_t i = 0; ctx.files == BlobContext::Files::Blob && i < ctx.info.roots.size(); ++i) {
-        const format::Root& r = ctx.info.roots[i];
-        if (r.type != format::RootType::Directory || ctx.stale_root(i)) continue;
-        add(r.path, i, true, true);
+        if (ctx.unchanged_directory_root(i)) add(ctx.info.roots[i].path, i, true, true);
     }
     // What the freeze found absent and is absent still (one lstat each, here
     // rather than one per probe later): "no such file", at and below it.
