@@ -1,5 +1,6 @@
 #include "freeze/payload_order.hpp"
 
+#include <algorithm>
 #include <string_view>
 #include <unordered_map>
 
@@ -29,7 +30,12 @@ LayoutStats order_payloads(std::vector<format::InputEntry>& entries, const std::
                            const std::vector<ProfileEvent>& profile, format::OriginMode origin) {
     LayoutStats stats;
     const uint32_t unprofiled = static_cast<uint32_t>(profile.size());
-    for (auto& e : entries) e.order_hint = unprofiled + kind_rank(e.kind);
+    // By kind, then by root in sys.path order: a program's imports from one
+    // root (the stdlib above all) read one stretch of the payload region,
+    // not pages scattered among every other root's modules of nearby names.
+    const uint32_t per_kind = static_cast<uint32_t>(roots.size()) + 1;
+    for (auto& e : entries)
+        e.order_hint = unprofiled + kind_rank(e.kind) * per_kind + std::min<uint32_t>(e.root, per_kind - 1);
     if (profile.empty()) return stats;
 
     // Where each module's payloads and each file are.

@@ -27,7 +27,8 @@ struct LayoutStats {
 //      own files); a file opened under one of `roots` that the blob holds as
 //      metadata (any mode) or as a resource or plain file (blob mode);
 //   2. then the rest by kind: bytecode, extensions, metadata, resources and
-//      other files, sources.
+//      other files, sources; within a kind, by root (`roots` order, which is
+//      sys.path's), so the modules of one root lie together.
 // Entries keep their relative order within one hint. The same entries,
 // roots and profile give the same hints.
 LayoutStats order_payloads(std::vector<format::InputEntry>& entries, const std::vector<std::string>& roots,

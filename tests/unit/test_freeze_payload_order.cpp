@@ -47,6 +47,23 @@ TEST_CASE("layout: without a profile, bytecode, extensions, metadata, resources,
     CHECK(es[6].order_hint < es[0].order_hint);  // resource < source
 }
 
+TEST_CASE("layout: without a profile, one kind's payloads are grouped by root in sys.path order") {
+    // Names interleave across roots (a < b < c), as a stdlib and a
+    // site-packages do; each root's bytecode must still lie together.
+    std::vector<InputEntry> es = {
+        entry(Space::Module, Kind::Bytecode0, "a", "__pycache__/a.pyc", 1),
+        entry(Space::Module, Kind::Bytecode0, "b", "__pycache__/b.pyc", 0),
+        entry(Space::Module, Kind::Bytecode0, "c", "__pycache__/c.pyc", 1),
+        entry(Space::Module, Kind::Extension, "d", "d.so", 0),
+        entry(Space::Module, Kind::Bytecode0, "e", "__pycache__/e.pyc", format::kNoRoot),
+    };
+    order_payloads(es, {"/stdlib", "/site"}, {}, format::OriginMode::Original);
+    CHECK(es[1].order_hint < es[0].order_hint);  // root 0 before root 1
+    CHECK(es[0].order_hint == es[2].order_hint);  // one root: one hint, entry order kept
+    CHECK(es[0].order_hint < es[4].order_hint);  // no root: after every root
+    CHECK(es[4].order_hint < es[3].order_hint);  // still bytecode before extensions
+}
+
 TEST_CASE("layout: profiled payloads first, in profile order, as each mode reads them from the blob") {
     std::vector<ProfileEvent> profile = {
         {ProfileEvent::Import, "b"},          {ProfileEvent::Import, "missing"},
