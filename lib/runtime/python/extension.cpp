@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <set>
 
-#include "runtime/core/elf_deps.hpp"
+#include "elf/elf_deps.hpp"
 #include "runtime/core/file_cache.hpp"
 #include "runtime/python/loader.hpp"
 #include "runtime/python/payload.hpp"
@@ -18,6 +18,10 @@
 namespace oxpack::runtime {
 namespace {
 
+using elf::ElfDeps;
+using elf::needs_neighbours;
+using elf::origin_dirs;
+using elf::read_elf_deps;
 using py::Ref;
 
 // Loads the extension file at `file` under the real spec's name; the

@@ -1,4 +1,4 @@
-#include "runtime/core/elf_deps.hpp"
+#include "elf/elf_deps.hpp"
 
 #include <elf.h>
 
@@ -8,7 +8,7 @@
 
 #include "format/bytes.hpp"
 
-namespace oxpack::runtime {
+namespace oxpack::elf {
 namespace {
 
 using format::Error;
@@ -156,4 +156,4 @@ std::vector<std::string> origin_dirs(const ElfDeps& deps, std::string_view objec
     return out;
 }
 
-}  // namespace oxpack::runtime
+}  // namespace oxpack::elf

@@ -1,4 +1,4 @@
-// runtime/core/elf_deps: DT_NEEDED / RPATH / RUNPATH from real shared
+// elf/elf_deps: DT_NEEDED / RPATH / RUNPATH from real shared
 // objects and from a synthetic one; hostile images give errors, not crashes.
 #include <dlfcn.h>
 #include <doctest/doctest.h>
@@ -8,10 +8,10 @@
 #include <random>
 
 #include "helpers.hpp"
-#include "runtime/core/elf_deps.hpp"
+#include "elf/elf_deps.hpp"
 
 using namespace oxpack;
-using namespace oxpack::runtime;
+using namespace oxpack::elf;
 
 namespace {
 

@@ -1,7 +1,8 @@
 // Reading what a shared object needs from its neighbours: the DT_NEEDED
 // names and the DT_RPATH/DT_RUNPATH search path, straight from the ELF
-// dynamic section. Decides whether an extension module can be loaded from
-// an anonymous memory file or must sit next to its neighbours on disk.
+// dynamic section. The runtime decides with it whether an extension module
+// can be loaded from an anonymous memory file or must sit next to its
+// neighbours on disk; freeze follows the libraries an extension needs.
 #pragma once
 
 #include <span>
@@ -10,7 +11,7 @@
 
 #include "format/result.hpp"
 
-namespace oxpack::runtime {
+namespace oxpack::elf {
 
 struct ElfDeps {
     std::vector<std::string> needed;  // DT_NEEDED, in order
@@ -35,4 +36,4 @@ bool needs_neighbours(const ElfDeps& deps);
 // root or not using $ORIGIN are left out. Normalised ("a/b/../c" -> "a/c").
 std::vector<std::string> origin_dirs(const ElfDeps& deps, std::string_view object_path);
 
-}  // namespace oxpack::runtime
+}  // namespace oxpack::elf
