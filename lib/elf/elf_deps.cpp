@@ -70,6 +70,7 @@ format::Result<ElfDeps> parse(std::span<const unsigned char> img) {
             default: break;
         }
     }
+    deps.has_rpath = !rpath.empty() && runpath.empty();  // glibc ignores DT_RPATH beside a DT_RUNPATH
     if (needed.empty() && rpath.empty() && runpath.empty()) return deps;
     if (!have_strtab) return bad("dynamic section without a string table");
     auto str_off = to_offset(strtab);

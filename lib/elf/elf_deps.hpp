@@ -16,6 +16,8 @@ namespace oxpack::elf {
 struct ElfDeps {
     std::vector<std::string> needed;  // DT_NEEDED, in order
     std::vector<std::string> rpath;   // DT_RPATH then DT_RUNPATH entries, split at ':'
+    bool has_rpath = false;           // a DT_RPATH in effect (no DT_RUNPATH beside it): the dynamic
+                                      // loader searches it for everything this object loads, transitively
     // The bytes from the start of the file the dynamic loader uses: the ELF
     // header, the program headers and every segment's file contents. What
     // lies after (section headers, .symtab, debug sections) is never mapped

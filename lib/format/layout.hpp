@@ -27,6 +27,7 @@
 //        use, instead of all of it at open. Older readers skip the record;
 //        the index checksum still covers the table.
 //   1.4: the Absent meta record (a writer writes 1.4 only when it writes one).
+//   1.5: the SharedLibraries meta record (likewise).
 #pragma once
 
 #include <cstddef>
@@ -40,7 +41,7 @@ namespace oxpack::format {
 inline constexpr unsigned char kMagic[8] = {0x89, 'O', 'X', 'R', '\r', '\n', 0x1a, '\n'};
 
 inline constexpr uint16_t kVersionMajor = 1;  // readers refuse any other major
-inline constexpr uint16_t kVersionMinor = 4;  // the newest minor this code writes; readers accept any minor
+inline constexpr uint16_t kVersionMinor = 5;  // the newest minor this code writes; readers accept any minor
 
 inline constexpr uint32_t kHeaderSize = 128;
 inline constexpr uint32_t kEntrySize = 64;
@@ -169,6 +170,9 @@ enum class MetaTag : uint16_t {
                           // frozen and that the target's programs look for (gettext's catalogs in
                           // <base_prefix>/share/locale); a loader serving files may answer "no such
                           // file" for it and below while it still does not exist when the blob is installed
+    SharedLibraries = 16, // (1.5) once: the shared libraries each extension module's DT_NEEDED resolved
+                          // to when frozen, outside the roots, in load order, and the paths whose state
+                          // must be unchanged for that to hold (format/shared_libraries.hpp)
 };
 inline constexpr size_t kMetaRecordHeader = 8;
 

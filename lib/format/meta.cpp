@@ -78,6 +78,7 @@ std::vector<unsigned char> encode_meta(const BlobInfo& info) {
     for (const auto& m : info.materialize) put_string(out, MetaTag::Materialize, m);
     for (const auto& m : info.lazy) put_string(out, MetaTag::Lazy, m);
     for (const auto& a : info.absent) put_string(out, MetaTag::Absent, a);
+    if (!info.shared_libraries.empty()) put_string(out, MetaTag::SharedLibraries, info.shared_libraries);
     for (const auto& r : info.unknown) put_string(out, static_cast<MetaTag>(r.tag), r.value);
     return out;
 }
@@ -129,6 +130,7 @@ Result<BlobInfo> decode_meta(const unsigned char* data, size_t size, const std::
             case MetaTag::Materialize: info.materialize.push_back(std::move(s)); break;
             case MetaTag::Lazy: info.lazy.push_back(std::move(s)); break;
             case MetaTag::Absent: info.absent.push_back(std::move(s)); break;
+            case MetaTag::SharedLibraries: info.shared_libraries = std::move(s); break;
             case MetaTag::IndexPages:
                 if (len != idx_pages::kRecordSize) return bad("IndexPages record is not 16 bytes");
                 info.index_pages = read_index_pages(v);

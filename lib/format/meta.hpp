@@ -62,17 +62,25 @@ struct BlobInfo {
     // Absolute paths absent when frozen that the target interpreter's own
     // code probes (format 1.4): a runtime serving files answers for them.
     std::vector<std::string> absent;
+    // The SharedLibraries record's value as stored (format 1.5; empty when
+    // there is none): decoded on demand by format/shared_libraries.hpp, so
+    // that opening a blob copies it once and parses nothing.
+    std::string shared_libraries;
     std::vector<MetaRecord> unknown;  // written after the known records, in order
     // The IndexPages record as read (format 1.3). encode_meta() never writes
     // it: the writer makes its own for the blob it builds (WriteOptions).
     std::optional<IndexPagesRecord> index_pages;
 
-    // The format minor version these records need: 4 with an Absent record,
-    // 2 with a Lazy record, 1 with a Materialize record, else 0 (a blob that
-    // uses nothing of 1.1 stays a 1.0 blob). The writer raises it to 3 for
-    // its index page table.
+    // The format minor version these records need: 5 with a SharedLibraries
+    // record, 4 with an Absent record, 2 with a Lazy record, 1 with a
+    // Materialize record, else 0 (a blob that uses nothing of 1.1 stays a
+    // 1.0 blob). The writer raises it to 3 for its index page table.
     uint16_t minor_version() const {
-        return !absent.empty() ? 4 : !lazy.empty() ? 2 : !materialize.empty() ? 1 : 0;
+        return !shared_libraries.empty() ? 5
+               : !absent.empty()         ? 4
+               : !lazy.empty()           ? 2
+               : !materialize.empty()    ? 1
+                                         : 0;
     }
 };
 

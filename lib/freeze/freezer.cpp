@@ -17,6 +17,7 @@
 #include "freeze/compiler.hpp"
 #include "freeze/file_reader.hpp"
 #include "freeze/frame_arena.hpp"
+#include "freeze/needed_libraries.hpp"
 
 namespace oxpack::freeze {
 namespace {
@@ -271,6 +272,17 @@ FreezeOutput freeze_scan(const scan::Interpreter& py, const scan::ScanResult& sc
     info.materialize = opt.materialize;
     info.lazy = opt.lazy;
     info.absent = absent_installation_paths(py, scan);
+    // Format 1.5's SharedLibraries record: what each extension module on
+    // disk needs, as the dynamic loader resolves it here.
+    std::vector<ExtensionFile> extension_files;
+    for (const auto& e : entries)
+        if (e.kind == Kind::Extension && e.root < scan.roots.size() &&
+            scan.roots[e.root].type == format::RootType::Directory)
+            extension_files.push_back({e.key, scan.roots[e.root].path + "/" + e.path});
+    NeededLibraries needed = resolve_needed_libraries(extension_files, root_paths, py.sys_executable, opt.threads);
+    if (!needed.table.empty()) info.shared_libraries = format::encode_shared_libraries(needed.table);
+    result.stats.preload_modules = needed.table.modules.size();
+    result.stats.preload_libraries = needed.table.libraries.size();
     uint64_t raw_total = 0;
     for (const auto& e : entries) raw_total += e.raw ? e.raw->size : e.data.size();
     if (opt.progress) opt.progress->phase(opt.compression == format::Compression::None ? "writing" : "compressing",

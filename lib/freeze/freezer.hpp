@@ -46,6 +46,7 @@ struct FreezeStats {
     uint64_t compile_errors = 0;
     uint64_t blob_bytes = 0;
     uint64_t profiled_entries = 0;  // entries the start-up profile placed first
+    uint64_t preload_modules = 0, preload_libraries = 0;  // the SharedLibraries record (needed_libraries.hpp)
     double read_seconds = 0, compile_seconds = 0, build_seconds = 0;  // wall clock per phase
 };
 

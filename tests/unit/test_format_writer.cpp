@@ -8,6 +8,7 @@
 #include <set>
 
 #include "format/bytes.hpp"
+#include "format/shared_libraries.hpp"
 #include "helpers.hpp"
 
 using namespace oxpack;
@@ -113,6 +114,26 @@ TEST_CASE("writer: an Absent record round-trips and makes the blob 1.4, a blob w
     REQUIRE(blob.info().ok());
     CHECK(blob.info()->absent == info.absent);
     CHECK(blob.info()->unknown.empty());
+}
+
+TEST_CASE("writer: a SharedLibraries record round-trips and makes the blob 1.5") {
+    auto info = test::sample_info();
+    info.absent = {"/opt/python/share/locale"};
+    SharedLibraries table;
+    table.guards = {{"/etc/ld.so.cache", 123, 456}, {"/nowhere", 0, 0}};
+    table.libraries = {"/lib/libcrypto.so.3", "/lib/libssl.so.3"};
+    table.modules = {{"_hashlib", {0}}, {"_ssl", {0, 1}}};
+    info.shared_libraries = encode_shared_libraries(table);
+    auto bytes = test::must_build(info, {});
+    CHECK(load_le<uint16_t>(bytes.data() + hdr::kVersionMinor) == 5);
+    auto blob = test::must_open(bytes);
+    CHECK(blob.verify().empty());
+    REQUIRE(blob.info().ok());
+    CHECK(blob.info()->absent == info.absent);
+    CHECK(blob.info()->unknown.empty());
+    auto back = decode_shared_libraries(blob.info()->shared_libraries, "b");
+    REQUIRE(back.ok());
+    CHECK(*back == table);
 }
 
 TEST_CASE("writer: 50,000 entries: every one found, ordered, verified") {

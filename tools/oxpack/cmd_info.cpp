@@ -3,6 +3,7 @@
 #include <map>
 
 #include "blob_tree.hpp"
+#include "format/shared_libraries.hpp"
 #include "commands.hpp"
 #include "util/error.hpp"
 #include "output.hpp"
@@ -69,6 +70,20 @@ Action setup_info(CLI::App& app) {
                                       : "unknown(" + std::to_string(static_cast<int>(r.type)) + ")"}});
         nlohmann::json kinds = nlohmann::json::object();
         for (const auto& [k, t] : by_kind) kinds[k] = {{"entries", t.count}, {"stored_bytes", t.stored}, {"raw_bytes", t.raw}};
+        // Format 1.5's SharedLibraries record, decoded (null without one).
+        nlohmann::json shared = nullptr;
+        if (!info.shared_libraries.empty()) {
+            auto sl = unwrap(format::decode_shared_libraries(info.shared_libraries, o->blob), Exit::BadInput);
+            nlohmann::json guards = nlohmann::json::array(), modules = nlohmann::json::object();
+            for (const auto& g : sl.guards)
+                guards.push_back({{"path", g.path}, {"mtime_ns", g.mtime_ns}, {"size", g.size}});
+            for (const auto& m : sl.modules) {
+                nlohmann::json libs = nlohmann::json::array();
+                for (uint32_t i : m.libraries) libs.push_back(sl.libraries[i]);
+                modules[m.name] = libs;
+            }
+            shared = {{"libraries", sl.libraries}, {"modules", modules}, {"guards", guards}};
+        }
         const auto& t = info.target;
         nlohmann::json j = {
             {"file", o->blob},
@@ -93,6 +108,7 @@ Action setup_info(CLI::App& app) {
             {"materialize", info.materialize},
             {"lazy", info.lazy},
             {"absent", info.absent},
+            {"shared_libraries", shared},
             {"index_pages", info.index_pages ? nlohmann::json{{"page_size", info.index_pages->page_size},
                                                                {"pages", info.index_pages->page_count}}
                                              : nlohmann::json(nullptr)},
@@ -119,6 +135,10 @@ Action setup_info(CLI::App& app) {
         for (const auto& r : info.roots) std::cout << "root:            " << r.path << "\n";
         for (const auto& m : info.materialize) std::cout << "materialize:     " << m << "\n";
         for (const auto& a : info.absent) std::cout << "absent:          " << a << " (answered without the disk)\n";
+        if (!shared.is_null())
+            std::cout << "shared libs:     " << shared["libraries"].size() << " loaded by path before "
+                      << shared["modules"].size() << " extension module(s), while " << shared["guards"].size()
+                      << " path(s) are unchanged (oxpack info --json lists them)\n";
         // A set chosen from a profile is hundreds of names: a few, and the count.
         constexpr size_t kShown = 8;
         for (size_t i = 0; i < info.lazy.size() && i < kShown; ++i)

@@ -14,6 +14,7 @@
 
 #include "format/reader.hpp"
 #include "runtime/core/lazy_set.hpp"
+#include "runtime/core/library_preload.hpp"
 #include "runtime/core/path_index.hpp"
 #include "runtime/python/state.hpp"
 
@@ -38,6 +39,7 @@ struct BlobContext {
     std::vector<int> memfds;              // never closed: dlopen matches libraries by path name
     std::string cache_dir;                // extraction directory, created on first use
     std::map<std::string, std::string> ext_paths;  // module key -> file it was loaded from
+    LibraryPreload preload;               // the SharedLibraries record: extensions' libraries by path
     uintptr_t ra_start = 0, ra_end = 0;   // the payload read-ahead window last asked for (payload.cpp)
     // Top-level names looked up against info.materialize (blob mode): the
     // cache tree holding the files of those that matched, "" for the others.

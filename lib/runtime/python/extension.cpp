@@ -4,6 +4,7 @@
 // /proc/self/fd/N); when the object needs files beside it ($ORIGIN search
 // paths, auditwheel's *.libs/) or memory files cannot be loaded, from a
 // private content-addressed cache directory holding it and its neighbours.
+#include <dlfcn.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,6 +69,20 @@ bool is_dlopen_failure(const std::string& file) {
     }
     PyErr_Restore(type, value, tb);
     return match;
+}
+
+// Loads the libraries the blob recorded for extension `key` by their paths
+// (runtime/core/library_preload.hpp), with the flags CPython will dlopen()
+// the extension with. With the GIL held: the loader is not thread-safe, and
+// the libraries are the system's own, whose initialisers never call Python.
+void preload_libraries(FinderObject* f, const std::string& key) {
+    LibraryPreload& preload = f->ctx->preload;
+    if (!preload.lists(key)) return;
+    int flags = RTLD_NOW;
+    Ref value(PyObject_CallMethod(state_of(f)->sys, "getdlopenflags", nullptr));
+    if (value && PyLong_Check(value.get())) flags = static_cast<int>(PyLong_AsLong(value.get()));
+    if (PyErr_Occurred()) PyErr_Clear();
+    preload.before_load(key, flags);
 }
 
 bool looks_like_shared_object(std::string_view path) {
@@ -150,6 +165,7 @@ PyObject* create_extension(LoaderObject* l, PyObject* spec, const ModuleChoice& 
     // Loaded before (re-import, reload): the same file, so CPython's
     // extension cache answers instead of running the init function again.
     if (auto it = ctx.ext_paths.find(key); it != ctx.ext_paths.end()) return load_from(l, spec, it->second);
+    preload_libraries(f, key);
 
     if (ctx.origin == format::OriginMode::Original && ext.root < ctx.info.roots.size()) {
         // The file where it was frozen; only when dlopen() refuses it is it

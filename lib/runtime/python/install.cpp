@@ -270,6 +270,7 @@ std::unique_ptr<BlobContext> open_blob_context(State* st, const InstallOptions& 
     if (o.verify != Verify::Header) ctx->index_check = BlobContext::IndexCheck::Passed;
     if (o.lazy == InstallOptions::Lazy::Globs) ctx->lazy = LazySet(o.lazy_globs);
     if (o.lazy == InstallOptions::Lazy::Recorded) ctx->lazy = LazySet(ctx->info.lazy);
+    ctx->preload = LibraryPreload(ctx->info.shared_libraries);
     return ctx;
 }
 
