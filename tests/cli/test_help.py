@@ -13,7 +13,8 @@ def test_version(oxpack):
     assert r.returncode == 0
     lines = r.stdout.splitlines()
     assert re.fullmatch(r"oxpack \d+\.\d+\.\d+", lines[0])
-    assert lines[1] == "format: writes oxr 1.3 (with the index page table) or 1.4 (with an Absent record), reads oxr 1.x"
+    assert lines[1] == ("format: writes oxr 1.3 (with the index page table), 1.4 (with an Absent record) or 1.5 "
+                        "(with a SharedLibraries record), reads oxr 1.x")
     assert lines[2].startswith("runtime: oxpack_runtime for CPython 3.8 to 3.13; present here for ")
 
 

@@ -57,6 +57,7 @@ def test_info_json(oxpack, blob):
     info = json.loads(r.stdout)
     assert info["format_version"] == "1.3"  # every blob oxpack writes has an index page table
     assert info["absent"] == []  # no stdlib root: nothing of the installation recorded (format 1.4 otherwise)
+    assert info["shared_libraries"] is None  # no extension module: no SharedLibraries record (format 1.5)
     assert info["file_size"] == out.stat().st_size
     assert info["index_pages"]["page_size"] == 4096 and info["index_pages"]["pages"] >= 1
     t = info["target"]

@@ -500,7 +500,7 @@ def test_freeze_records_an_absent_catalog_directory(stdlib_blob):
                                      universal_newlines=True, check=True).stdout)
     locale = os.path.join(sys.base_prefix, "share", "locale")
     assert info["absent"] == ([] if os.path.lexists(locale) else [locale])
-    assert info["format_version"] == ("1.4" if info["absent"] else "1.3")
+    assert info["format_version"] == ("1.5" if info["shared_libraries"] else "1.4" if info["absent"] else "1.3")
     r = run_json("""
         import argparse, gettext, json, os, sys, oxpack_runtime
         oxpack_runtime.install(sys.argv[1], files='blob')

@@ -92,8 +92,9 @@ std::string version_text() {
     using namespace oxpack;
     std::string s = std::string("oxpack ") + OXPACK_VERSION + "\n";
     const std::string major = std::to_string(format::kVersionMajor);
-    s += "format: writes oxr " + major + ".3 (with the index page table) or " + major + "." +
-         std::to_string(format::kVersionMinor) + " (with an Absent record), reads oxr " + major + ".x\n";
+    s += "format: writes oxr " + major + ".3 (with the index page table), " + major + ".4 (with an Absent record) or " +
+         major + "." + std::to_string(format::kVersionMinor) + " (with a SharedLibraries record), reads oxr " + major +
+         ".x\n";
     s += std::string("runtime: oxpack_runtime for CPython ") + OXPACK_PYTHON_MIN + " to " + OXPACK_PYTHON_MAX;
     std::string found;
     // Newer than the table too: a runtime built for a Python this CLI does not know yet.
