@@ -94,7 +94,7 @@ def main():
     a = ap.parse_args()
     imp = json.loads((a.results / "imports.json").read_text())
     extra = {}
-    for name in ("freeze", "open_lookup", "sizes", "cold"):
+    for name in ("freeze", "open_lookup", "sizes", "cold", "import_cost"):
         p = a.results / f"{name}.json"
         extra[name] = json.loads(p.read_text()) if p.exists() else None
 
@@ -308,6 +308,12 @@ def main():
                             "lib/freeze/payload_stream.cpp`).")
         md.append("## Freeze against tar | zstd\n")
         md.append("```\n" + fr["text"].rstrip() + "\n```\n")
+    if extra.get("import_cost"):
+        md.append("## Per-module import cost over the limit\n")
+        md.append("`bench/run import_cost` (bench/import_cost.py): -X importtime self time per module, by kind, "
+                  "fresh process per run, modes interleaved; \"over limit\" is what an importer adds per Python "
+                  "module to marshal.loads + exec (where it goes: docs/import-profile.md).\n")
+        md.append("```\n" + extra["import_cost"]["text"].rstrip() + "\n```\n")
     if extra["sizes"]:
         sz = extra["sizes"]
         md.append("## Blob size\n")
