@@ -34,11 +34,12 @@ REMOVABLE = {
     "memfd": ("not storage", "reads and stats of memory files; strace delays them because it cannot tell a memfd "
               "from a file: on a real slow filesystem they cost nothing, so the measured ratio understates "
               "oxpack by their share"),
-    "dt_needed": ("partly (runtime work)", "the dynamic loader opens ld.so.cache and searches library directories "
-                  "for each extension's DT_NEEDED libraries (libssl, libcrypto, libffi, libz, liblzma, ...); the "
-                  "freeze could record where they resolved and the runtime preload them by absolute path (no "
-                  "search; the open/read/mmap of each library remain unless blob mode carries the libraries "
-                  "too)"),
+    "dt_needed": ("what is left, no", "the dynamic loader opening each library an extension module needs "
+                  "(libssl, libcrypto, libffi, libz, liblzma, ...): open and fstat each. Its search (a RUNPATH miss "
+                  "per library, ld.so.cache opened again per dlopen) is gone after the hook: freeze records where "
+                  "each resolved (format 1.5's SharedLibraries record) and the runtime loads them by absolute "
+                  "path first. What remains before the hook (zlib, _bz2, _lzma imported while site runs) is "
+                  "searched as before; the libraries' own opens stay unless a blob carried the libraries too"),
     "site": ("no", "site reads the .pth files of site-packages before and around the hook"),
     "data": ("what is left, partly", "files of the Python installation outside the frozen roots: sysconfig "
              "asking whether this is a source build (`<bin>/Modules/Setup`, `Setup.local`) and a realpath walk of "
