@@ -1,5 +1,7 @@
 #include "format/shared_libraries.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "format/bytes.hpp"
@@ -59,6 +61,17 @@ const SharedLibraries::Module* SharedLibraries::find(std::string_view name) cons
     auto it = std::lower_bound(modules.begin(), modules.end(), name,
                                [](const Module& m, std::string_view n) { return m.name < n; });
     return it != modules.end() && it->name == name ? &*it : nullptr;
+}
+
+SharedLibraries::Guard guard_state(const std::string& path) {
+    SharedLibraries::Guard g;
+    g.path = path;
+    struct stat sb;
+    if (::stat(path.c_str(), &sb) == 0) {
+        g.mtime_ns = static_cast<uint64_t>(sb.st_mtim.tv_sec) * 1000000000u + static_cast<uint64_t>(sb.st_mtim.tv_nsec);
+        g.size = static_cast<uint64_t>(sb.st_size);
+    }
+    return g;
 }
 
 std::string encode_shared_libraries(const SharedLibraries& s) {

@@ -44,6 +44,11 @@ struct SharedLibraries {
     bool operator==(const SharedLibraries&) const = default;
 };
 
+// `path`'s state now as a guard records it: st_mtime (ns) and st_size of
+// what stat() finds, 0 and 0 when it finds nothing. Writers record it,
+// loaders compare it with the recorded one.
+SharedLibraries::Guard guard_state(const std::string& path);
+
 // The record's value. Modules must be sorted by name and name libraries that exist.
 std::string encode_shared_libraries(const SharedLibraries& s);
 

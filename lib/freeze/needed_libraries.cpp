@@ -156,17 +156,6 @@ PerExtension resolve_one(const std::string& loader, const ExtensionFile& ext, co
     return out;
 }
 
-format::SharedLibraries::Guard guard_for(const std::string& path) {
-    format::SharedLibraries::Guard g;
-    g.path = path;
-    struct stat sb;
-    if (::stat(path.c_str(), &sb) == 0) {
-        g.mtime_ns = static_cast<uint64_t>(sb.st_mtim.tv_sec) * 1000000000u + static_cast<uint64_t>(sb.st_mtim.tv_nsec);
-        g.size = static_cast<uint64_t>(sb.st_size);
-    }
-    return g;
-}
-
 bool is_dir(const std::string& path) {
     struct stat sb;
     return ::stat(path.c_str(), &sb) == 0 && S_ISDIR(sb.st_mode);
@@ -257,7 +246,7 @@ NeededLibraries resolve_needed_libraries(const std::vector<ExtensionFile>& exten
                 if (is_dir(s + "/" + sub2)) guards.insert(s + "/" + sub2);
         }
     }
-    for (const auto& g : guards) out.table.guards.push_back(guard_for(g));
+    for (const auto& g : guards) out.table.guards.push_back(format::guard_state(g));
     return out;
 }
 

@@ -2,7 +2,6 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -69,13 +68,7 @@ bool LibraryPreload::check() {
         return false;
     }
     for (const auto& g : decoded->guards) {
-        struct stat sb;
-        uint64_t mtime = 0, size = 0;
-        if (::stat(g.path.c_str(), &sb) == 0) {
-            mtime = static_cast<uint64_t>(sb.st_mtim.tv_sec) * 1000000000u + static_cast<uint64_t>(sb.st_mtim.tv_nsec);
-            size = static_cast<uint64_t>(sb.st_size);
-        }
-        if (mtime != g.mtime_ns || size != g.size) {
+        if (format::guard_state(g.path) != g) {
             reason_ = g.path + " changed since the blob was made";
             return false;
         }
